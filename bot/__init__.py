@@ -1,0 +1,1 @@
+"""remm-bot: helps organisations replace business travel with digital meetings (the REMM method)."""

@@ -1,0 +1,30 @@
+"""The `remm-bot` command (design 4.1): one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.commands.common import command
+from bot.commands.db import db_app
+from bot.commands.demo import demo_command
+from bot.commands.estimate import estimate_command
+from bot.commands.org import org_app
+from bot.commands.serve import serve_command
+
+app = typer.Typer(
+    name="remm-bot",
+    help="remm-bot: replace business travel with digital meetings (REMM).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    add_completion=False,
+)
+app.command("serve")(command(serve_command))
+app.command("estimate")(command(estimate_command))
+app.command("demo")(command(demo_command))
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+
+
+def main() -> None:
+    app()

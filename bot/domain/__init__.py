@@ -1,0 +1,1 @@
+"""The domain: organisations, people, meetings, trips, nudges and outcomes as frozen dataclasses."""

@@ -1,0 +1,1 @@
+"""Ingestion: calendar events and travel requests from outside, converted into the domain (design 4.6)."""

@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables and repositories implementing ``bot.ports`` on SQLite or PostgreSQL."""

@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import random
+from collections import deque
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.delivery import DeliveryLimits, Dispatcher
+from bot.domain.delivery import OutboxKind, OutboxState
+from bot.messages import OutgoingMessage
+from bot.ports import DeliveryFailed, RateLimited, RecipientUnreachable
+from storage.database import Database
+from storage.outbox import SqlOutbox, enqueue
+from storage.tables import OutboxRow
+from tests.fakes.builders import organisation_with_people
+from tests.fakes.clock import FakeClock
+from tests.fakes.messenger import FakeMessenger
+
+
+async def _queue(database: Database, clock: FakeClock, count: int, *, channel: str = "webchat") -> list[int]:
+    organisation, people = await organisation_with_people(database, count)
+    async with database.transaction() as session:
+        for person in people:
+            await enqueue(
+                session,
+                organisation_id=organisation.id,
+                person_id=person.id,
+                key=f"travel:R{person.id}",
+                kind=OutboxKind.NUDGE,
+                channel=channel,
+                message=OutgoingMessage(f"hello {person.id}"),
+                due_at=clock.now(),
+            )
+    return [person.id for person in people]
+
+
+async def _states(database: Database) -> list[str]:
+    async with database.session() as session:
+        return list((await session.execute(select(OutboxRow.state).order_by(OutboxRow.id))).scalars())
+
+
+def _dispatcher(
+    database: Database, clock: FakeClock, messenger: FakeMessenger, **limits: object
+) -> Dispatcher:
+    return Dispatcher(
+        SqlOutbox(database),
+        {"webchat": messenger},
+        clock,
+        limits=DeliveryLimits(**limits),
+        rng=random.Random(1),  # type: ignore[arg-type]
+    )
+
+
+async def test_due_messages_are_delivered_once_and_marked_sent(database: Database) -> None:
+    clock, messenger = FakeClock(), FakeMessenger()
+    people = await _queue(database, clock, 3)
+    dispatcher = _dispatcher(database, clock, messenger)
+
+    assert await dispatcher.run_once() == 3
+    assert await dispatcher.run_once() == 0
+
+    assert sorted(s.recipient.person_id for s in messenger.sent) == people
+    assert await _states(database) == ["sent"] * 3
+
+
+async def test_enqueueing_the_same_subject_twice_keeps_one_row(database: Database) -> None:
+    clock = FakeClock()
+    organisation, people = await organisation_with_people(database, 1)
+    async with database.transaction() as session:
+        added = [
+            await enqueue(
+                session,
+                organisation_id=organisation.id,
+                person_id=people[0].id,
+                key="travel:R1",
+                kind=OutboxKind.NUDGE,
+                channel="webchat",
+                message=OutgoingMessage("x"),
+                due_at=clock.now(),
+            )
+            for _ in range(2)
+        ]
+    assert added == [True, False]
+    assert len(await _states(database)) == 1
+
+
+async def test_rate_limited_delivery_waits_for_retry_after_then_succeeds(database: Database) -> None:
+    clock, messenger = FakeClock(), FakeMessenger(failures=deque([RateLimited(30)]))
+    await _queue(database, clock, 1)
+    dispatcher = _dispatcher(database, clock, messenger)
+
+    await dispatcher.run_once()
+    assert await _states(database) == ["retry"]
+    clock.advance(seconds=29)
+    assert await dispatcher.run_once() == 0
+    clock.advance(seconds=2)
+    assert await dispatcher.run_once() == 1
+    assert await _states(database) == ["sent"]
+    assert len(messenger.sent) == 1
+
+
+async def test_unreachable_recipient_is_not_retried(database: Database) -> None:
+    clock, messenger = (
+        FakeClock(),
+        FakeMessenger(failures=deque([RecipientUnreachable("ConversationBlockedByUser")])),
+    )
+    await _queue(database, clock, 1)
+    dispatcher = _dispatcher(database, clock, messenger)
+
+    await dispatcher.run_once()
+    clock.advance(days=1)
+    assert await dispatcher.run_once() == 0
+    async with database.session() as session:
+        row = (await session.execute(select(OutboxRow))).scalar_one()
+    assert (row.state, row.last_error) == ("unreachable", "ConversationBlockedByUser")
+
+
+async def test_passing_faults_back_off_and_give_up_after_max_attempts(database: Database) -> None:
+    clock = FakeClock()
+    messenger = FakeMessenger(failures=deque(DeliveryFailed("http_502") for _ in range(10)))
+    await _queue(database, clock, 1)
+    dispatcher = _dispatcher(database, clock, messenger, max_attempts=3)
+
+    waits = []
+    for _ in range(3):
+        before = clock.now()
+        await dispatcher.run_once()
+        async with database.session() as session:
+            row = (await session.execute(select(OutboxRow))).scalar_one()
+        waits.append(row.next_attempt_at - before)
+        clock.current = row.next_attempt_at + timedelta(seconds=1)
+    assert await _states(database) == [OutboxState.FAILED.value]
+    assert waits[1] > waits[0]  # the second wait is longer: exponential backoff
+    assert messenger.sent == []
+
+
+async def test_a_row_abandoned_in_sending_is_resent_after_its_lease_and_counted(database: Database) -> None:
+    clock, messenger = FakeClock(), FakeMessenger()
+    await _queue(database, clock, 2)
+    outbox = SqlOutbox(database)
+    claimed = await outbox.claim_due(now=clock.now(), limit=1, lease_seconds=60)  # then the process "dies"
+    dispatcher = _dispatcher(database, clock, messenger)
+
+    await dispatcher.run_once()
+    assert len(messenger.sent) == 1  # the abandoned row waits for its lease to expire
+    clock.advance(seconds=61)
+    await dispatcher.run_once()
+
+    assert sorted(s.key for s in messenger.sent) == sorted([f"travel:R{p}" for p in (1, 2)])
+    assert dispatcher.stats.redelivered == 1
+    async with database.session() as session:
+        redelivered = (
+            await session.execute(select(OutboxRow.redelivered).where(OutboxRow.id == claimed[0].id))
+        ).scalar()
+    assert redelivered == 1
+
+
+async def test_two_dispatchers_never_claim_the_same_row(database: Database) -> None:
+    clock = FakeClock()
+    await _queue(database, clock, 20)
+    outbox_a, outbox_b = SqlOutbox(database), SqlOutbox(database)
+    first = await outbox_a.claim_due(now=clock.now(), limit=12, lease_seconds=60)
+    second = await outbox_b.claim_due(now=clock.now(), limit=12, lease_seconds=60)
+    assert len(first) == 12 and len(second) == 8
+    assert not {i.id for i in first} & {i.id for i in second}
+
+
+async def test_per_recipient_gap_spaces_messages_to_one_person(database: Database) -> None:
+    clock, messenger = FakeClock(), FakeMessenger()
+    organisation, people = await organisation_with_people(database, 1)
+    async with database.transaction() as session:
+        for n in range(3):
+            await enqueue(
+                session,
+                organisation_id=organisation.id,
+                person_id=people[0].id,
+                key=f"k{n}",
+                kind=OutboxKind.NUDGE,
+                channel="webchat",
+                message=OutgoingMessage("x"),
+                due_at=clock.now(),
+            )
+    start = clock.now()
+    await _dispatcher(database, clock, messenger, per_recipient_gap_seconds=2.0, concurrency=1).run_once()
+    assert len(messenger.sent) == 3
+    assert clock.now() - start >= timedelta(seconds=4)
