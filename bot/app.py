@@ -2,30 +2,42 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from bot.adapters.webchat.hub import WebchatHub
+from bot.adapters.webchat.messenger import WebchatMessenger
+from bot.adapters.webchat.routes import WebchatApi, WebchatDeps
 from bot.clock import SystemClock
 from bot.delivery import Dispatcher
+from bot.handlers.context import ChatDeps
+from bot.handlers.policy_question import PolicyQuestions
+from bot.handlers.router import Router, build_router
 from bot.nudges.choices import NudgeChoices
 from bot.nudges.decide import NudgeDecider
 from bot.nudges.detect import Detector
 from bot.nudges.service import NudgeService
+from bot.policy.library import PolicyLibrary
 from bot.ports import Clock, Messenger
+from bot.sample_loader import load_sample
 from bot.savings.places import Gazetteer, default_gazetteer
 from bot.settings import Settings
 from bot.web.health import health_routes
 from bot.web.middleware import json_errors, request_ids
 from storage.database import Database
+from storage.inbound import SqlInboundLog
 from storage.meetings import SqlMeetings
 from storage.migrate import upgrade
 from storage.nudges import SqlNudges
 from storage.organisations import SqlOffices, SqlOrganisations
 from storage.outbox import SqlOutbox
 from storage.people import SqlPeople
+from storage.policies import SqlPolicies
+from storage.webchat import SqlWebchat
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +60,12 @@ class Services:
     outbox: SqlOutbox
     nudge_service: NudgeService
     choices: NudgeChoices
+    webchat: SqlWebchat
+    inbound: SqlInboundLog
+    hub: WebchatHub
+    router: Router
+    policies: SqlPolicies
+    library: PolicyLibrary
     messengers: dict[str, Messenger] = field(default_factory=dict)
     dispatcher: Dispatcher | None = None
 
@@ -78,6 +96,18 @@ def build_services(settings: Settings, database: Database, *, clock: Clock | Non
         clock=clock,
         on_enqueued=lambda: holder[0].wake_dispatcher() if holder else None,
     )
+    choices = NudgeChoices(nudges, gazetteer, clock)
+    policies = SqlPolicies(database)
+    library = PolicyLibrary(policies)
+    chat = ChatDeps(
+        gazetteer=gazetteer,
+        nudges=nudges,
+        choices=choices,
+        offices=offices,
+        clock=clock,
+        policy=PolicyQuestions(library),
+    )
+    webchat, hub = SqlWebchat(database), WebchatHub()
     services = Services(
         settings=settings,
         database=database,
@@ -90,7 +120,14 @@ def build_services(settings: Settings, database: Database, *, clock: Clock | Non
         nudges=nudges,
         outbox=SqlOutbox(database),
         nudge_service=nudge_service,
-        choices=NudgeChoices(nudges, gazetteer, clock),
+        choices=choices,
+        webchat=webchat,
+        inbound=SqlInboundLog(database),
+        hub=hub,
+        router=build_router(chat),
+        policies=policies,
+        library=library,
+        messengers={"webchat": WebchatMessenger(webchat, hub, clock)},
     )
     holder.append(services)
     return services
@@ -108,22 +145,58 @@ async def open_services(settings: Settings, *, migrate: bool = True, clock: Cloc
     return build_services(settings, database, clock=clock)
 
 
-def create_app(settings: Settings) -> web.Application:
-    """The aiohttp application with every route; resources open when the app starts, not here."""
+def create_app(settings: Settings, *, sample: bool = False, clock: Clock | None = None) -> web.Application:
+    """The aiohttp application with every route; resources open when the app starts, not here.
+
+    ``sample`` loads the sample organisation into an empty database on first start (``make run``).
+    The outbox dispatcher runs in this process unless SCHEDULER_ENABLED=false (split deployments).
+    """
     app = web.Application(middlewares=[request_ids, json_errors], client_max_size=MAX_BODY_BYTES)
 
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
-        services = await open_services(settings)
+        services = await open_services(settings, clock=clock)
         app[SERVICES] = services
+        if sample and not await services.organisations.all():
+            await load_sample(services)
+        stop = asyncio.Event()
+        task = None
+        if settings.scheduler_enabled:
+            task = asyncio.create_task(services.start_dispatcher().run_forever(stop))
         yield
+        stop.set()
+        services.hub.close()
+        if task is not None:
+            await task
         await services.database.close()
 
     async def database_ready() -> bool:
         return await app[SERVICES].database.ping()
 
     app.cleanup_ctx.append(services_ctx)
+    app.on_shutdown.append(_close_streams)
     app.add_routes(health_routes({"database": database_ready}))
+    app.add_routes(WebchatApi(lambda: webchat_deps(app[SERVICES])).routes())
     return app
+
+
+def webchat_deps(services: Services) -> WebchatDeps:
+    return WebchatDeps(
+        organisations=services.organisations,
+        people=services.people,
+        offices=services.offices,
+        store=services.webchat,
+        inbound=services.inbound,
+        router=services.router,
+        hub=services.hub,
+        clock=services.clock,
+        loopback=services.settings.loopback_bind,
+        secure_cookie=services.settings.public_url.startswith("https://"),
+    )
+
+
+async def _close_streams(app: web.Application) -> None:
+    """Open event streams end on shutdown instead of holding it up."""
+    app[SERVICES].hub.close()
 
 
 SERVICES = web.AppKey("services", Services)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import typer
 
+from bot.commands.ask import ask_command
+from bot.commands.chat import chat_command
 from bot.commands.common import command
 from bot.commands.db import db_app
 from bot.commands.demo import demo_command
 from bot.commands.estimate import estimate_command
 from bot.commands.org import org_app
+from bot.commands.policy import policy_app
 from bot.commands.serve import serve_command
+from bot.commands.worker import worker_command
 
 app = typer.Typer(
     name="remm-bot",
@@ -22,8 +26,12 @@ app = typer.Typer(
 app.command("serve")(command(serve_command))
 app.command("estimate")(command(estimate_command))
 app.command("demo")(command(demo_command))
+app.command("chat")(command(chat_command))
+app.command("worker")(command(worker_command))
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
+app.add_typer(policy_app, name="policy")
+app.command("ask")(command(ask_command))
 
 
 def main() -> None:

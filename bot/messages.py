@@ -23,6 +23,12 @@ class ActionId(StrEnum):
     NUDGE_EXPLAIN = "nudge.explain"
     # Answers the one question asked when nudges pause after repeated "no": keep them coming.
     NUDGE_RESUME = "nudge.resume"
+    # The person's own settings card (the value is empty or the chosen language): they act on the clicker.
+    SETTINGS_SNOOZE_DAY = "settings.snooze_day"
+    SETTINGS_SNOOZE_WEEK = "settings.snooze_week"
+    SETTINGS_OPT_OUT = "settings.opt_out"
+    SETTINGS_OPT_IN = "settings.opt_in"
+    SETTINGS_LANGUAGE = "settings.language"
     CAMPAIGN_RESPOND = "campaign.respond"
     POLICY_FEEDBACK = "policy.feedback"
 

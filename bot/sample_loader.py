@@ -7,14 +7,19 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from importlib import resources
+from typing import TYPE_CHECKING
 
-from bot.app import Services
 from bot.domain.organisations import Organisation
 from bot.domain.people import Permission
 from bot.ingest.shapes import parse_calendar_event, parse_travel_request
 from bot.nudges.service import EventResult, NudgeRefused
+from bot.policy import PolicyDocument, import_paths
 from bot.sample import SampleWeek, load_sample_organisation
 from storage.people import PersonRecord
+
+if TYPE_CHECKING:  # bot.app imports this module to load the sample on first start
+    from bot.app import Services
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +59,14 @@ async def load_sample(services: Services) -> tuple[Organisation, bool]:
         for p in sample.people
     ]
     await services.people.upsert_many(organisation.id, records)
+    await services.library.import_documents(organisation, sample_policy(), now=services.clock.now())
     log.info("sample organisation %s loaded with %d people", organisation.slug, len(records))
     return organisation, True
+
+
+def sample_policy() -> list[PolicyDocument]:
+    """The sample agency's meeting and travel policy, Swedish (the master) and English."""
+    return import_paths([resources.files("bot.sample") / "policy"])  # type: ignore[list-item]
 
 
 @dataclass

@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.delivery import OutboxKind, OutboxState
-from bot.domain.nudges import Decision, NudgeRecord, NudgeStatus, OutcomeChoice, Reason, Trigger
+from bot.domain.nudges import (
+    Decision,
+    NudgeRecord,
+    NudgeStatus,
+    OutcomeChoice,
+    PersonFigures,
+    Reason,
+    Trigger,
+)
 from bot.domain.records import Delivery, NudgeWrite, OutcomeWrite, Preferences
 from bot.messages import OutgoingMessage
 from bot.nudges.policy_types import PastNudge
@@ -131,6 +139,41 @@ class SqlNudges:
                 .values(status=NudgeStatus.ANSWERED.value, choice=outcome.choice.value, updated_at=now)
             )
             return True
+
+    async def person_figures(self, person_id: int, *, since: datetime) -> PersonFigures:
+        """Nudges shown or delivered to the person since ``since``, and what their choices saved."""
+        shown = (NudgeStatus.QUEUED.value, NudgeStatus.SHOWN.value, NudgeStatus.ANSWERED.value)
+        nudges = select(func.count()).where(
+            NudgeRow.person_id == person_id,
+            NudgeRow.created_at >= since,
+            NudgeRow.decision == Decision.SEND.value,
+            NudgeRow.status.in_(shown),
+        )
+        choices = (
+            select(
+                OutcomeRow.choice,
+                func.count(),
+                func.sum(OutcomeRow.hours_saved),
+                func.sum(OutcomeRow.co2e_saved_kg),
+                func.sum(OutcomeRow.cost_saved_sek),
+            )
+            .where(OutcomeRow.person_id == person_id, OutcomeRow.created_at >= since)
+            .group_by(OutcomeRow.choice)
+        )
+        async with self._db.session() as session:
+            count = int((await session.execute(nudges)).scalar_one())
+            rows = (await session.execute(choices)).all()
+        by_choice = {row[0]: int(row[1]) for row in rows}
+        return PersonFigures(
+            nudges=count,
+            digital=by_choice.get("digital", 0),
+            hybrid=by_choice.get("hybrid", 0),
+            train=by_choice.get("train", 0),
+            travelled=by_choice.get("travel_anyway", 0),
+            hours_saved=sum(float(row[2] or 0) for row in rows),
+            co2e_saved_kg=sum(float(row[3] or 0) for row in rows),
+            cost_saved_sek=sum(float(row[4] or 0) for row in rows),
+        )
 
     async def preferences(self, person_id: int) -> Preferences:
         async with self._db.session() as session:

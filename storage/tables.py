@@ -251,3 +251,66 @@ class InboundRow(SQLModel, table=True):
     payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     received_at: datetime = _utc()
     done_at: datetime | None = _utc(default=None)
+
+
+class WebchatMessageRow(SQLModel, table=True):
+    """A message the bot showed in the local web chat (people's own lines stay in their browser)."""
+
+    __tablename__ = "webchat_messages"
+    __table_args__ = (Index("ix_webchat_person_id", "person_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisations.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="people.id", ondelete="CASCADE")
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc(index=True)
+
+
+class WebchatSessionRow(SQLModel, table=True):
+    """Who a web chat browser speaks as: a random token in an HttpOnly cookie, shared by all processes."""
+
+    __tablename__ = "webchat_sessions"
+    token: str = Field(primary_key=True, max_length=64)
+    organisation_id: int = Field(foreign_key="organisations.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="people.id", index=True, ondelete="CASCADE")
+    created_at: datetime = _utc()
+    expires_at: datetime = _utc()
+
+
+class PolicyDocumentRow(SQLModel, table=True):
+    """One version of a policy document; re-importing keeps the old version (``current`` false) for audit."""
+
+    __tablename__ = "policy_documents"
+    __table_args__ = (Index("ix_policy_documents_current", "organisation_id", "current"),)
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisations.id", ondelete="CASCADE")
+    doc_id: str = Field(max_length=300)
+    title: str = Field(max_length=300)
+    source: str = Field(max_length=500)
+    lang: str = Field(max_length=8)
+    content_hash: str = Field(max_length=64)
+    version: int = 1
+    current: bool = True
+    imported_at: datetime = _utc()
+
+
+class PolicyPassageRow(SQLModel, table=True):
+    __tablename__ = "policy_passages"
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="policy_documents.id", index=True, ondelete="CASCADE")
+    ordinal: int
+    heading_path: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    text: str
+
+
+class PolicyFeedbackRow(SQLModel, table=True):
+    """Thumbs up or down on one answer; one vote per person and answer (a second click changes it)."""
+
+    __tablename__ = "policy_feedback"
+    __table_args__ = (UniqueConstraint("person_id", "answer_id", name="uq_policy_feedback_vote"),)
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisations.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="people.id", ondelete="CASCADE")
+    answer_id: str = Field(max_length=32)
+    helpful: bool
+    created_at: datetime = _utc()

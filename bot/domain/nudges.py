@@ -96,3 +96,21 @@ class NudgeRecord:
     delivered: bool = False
     meeting_id: int | None = None
     estimate: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonFigures:
+    """One person's own figures over a period (shown only to that person)."""
+
+    nudges: int = 0
+    digital: int = 0
+    hybrid: int = 0
+    train: int = 0
+    travelled: int = 0
+    hours_saved: float = 0.0
+    co2e_saved_kg: float = 0.0
+    cost_saved_sek: float = 0.0
+
+    @property
+    def avoided_trips(self) -> int:
+        return self.digital + self.hybrid

@@ -13,7 +13,7 @@ from bot.domain.people import Person
 from bot.domain.records import OutcomeWrite
 from bot.i18n import Locale, text
 from bot.messages import ActionId, OutgoingMessage
-from bot.nudges.compose import DigitalHelp, chosen, compose_nudge, digital_follow_up, reason_form
+from bot.nudges.compose import DigitalHelp, chosen, compose_nudge, digital_follow_up, with_reason_form
 from bot.nudges.decide import organisation_factors, person_locale
 from bot.nudges.ports import NudgeStore
 from bot.ports import Clock
@@ -64,8 +64,16 @@ class NudgeChoices:
         if choice is OutcomeChoice.TRAVEL_ANYWAY and inputs.get("reason") not in {
             r.value for r in TravelReason
         }:
-            return ChoiceResult(replies=(reason_form(nudge.id, locale),))
+            if nudge.choice is not None:
+                return ChoiceResult(replies=(OutgoingMessage(text("nudges.already_chosen", locale)),))
+            return ChoiceResult(
+                update=with_reason_form(self._original(nudge, trip, locale), nudge.id, locale)
+            )
         return await self._record(organisation, person, nudge, trip, choice, inputs, locale)
+
+    def _original(self, nudge: NudgeRecord, trip: SavingsEstimate, locale: Locale) -> OutgoingMessage:
+        day = nudge.trip_date or self._clock.now().date()
+        return compose_nudge(nudge.id, trip, day, locale=locale, variant=nudge.variant)
 
     async def _owned(self, person: Person, value: str) -> NudgeRecord | str:
         nudge = await self._nudges.by_id(int(value)) if value.isdigit() else None
@@ -103,20 +111,19 @@ class NudgeChoices:
         ):
             return ChoiceResult(replies=(OutgoingMessage(text("nudges.already_chosen", locale)),))
         await self._apply_preferences(organisation, person, choice)
-        original = compose_nudge(
-            nudge.id, trip, nudge.trip_date or self._clock.now().date(), locale=locale, variant=nudge.variant
-        )
+        original = self._original(nudge, trip, locale)
         return ChoiceResult(
-            replies=self._follow_up(organisation, choice, locale),
+            replies=self._follow_up(organisation, nudge, choice, locale),
             update=chosen(original, choice, locale),
             recorded=choice,
         )
 
     def _follow_up(
-        self, organisation: Organisation, choice: OutcomeChoice, locale: Locale
+        self, organisation: Organisation, nudge: NudgeRecord, choice: OutcomeChoice, locale: Locale
     ) -> tuple[OutgoingMessage, ...]:
         if choice.avoids_trip:
-            return (digital_follow_up(DigitalHelp.from_settings(organisation.settings, locale), locale),)
+            help_ = DigitalHelp.from_settings(organisation.settings, locale, room=f"remm-{nudge.id}")
+            return (digital_follow_up(help_, locale),)
         if choice is OutcomeChoice.OPT_OUT:
             return (OutgoingMessage(text("nudges.opted_out", locale)),)
         if choice is OutcomeChoice.SNOOZE:

@@ -24,11 +24,12 @@ class DigitalHelp:
     support: str = ""
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any], locale: Locale) -> DigitalHelp:
+    def from_settings(cls, settings: Mapping[str, Any], locale: Locale, *, room: str) -> DigitalHelp:
+        """``room`` fills the template's ``{room}``: one meeting room per nudge, so links never collide."""
         contact = settings.get("support_contact") or {}
         support = ", ".join(str(contact[k]) for k in ("name", "role", "email", "channel") if contact.get(k))
         return cls(
-            meeting_link=str(settings.get("meeting_link_template", "")).replace("{room}", ""),
+            meeting_link=str(settings.get("meeting_link_template", "")).replace("{room}", room),
             instructions=str(settings.get(f"booking_instructions_{locale}", "")),
             support=support,
         )
@@ -82,13 +83,17 @@ def nudge_actions(nudge_id: int, mode: Mode, locale: Locale) -> tuple[Action, ..
     return tuple(actions)
 
 
-def reason_form(nudge_id: int, locale: Locale) -> OutgoingMessage:
-    """Asked when someone travels anyway: one category (counted) and optional free text (never shown)."""
+def with_reason_form(original: OutgoingMessage, nudge_id: int, locale: Locale) -> OutgoingMessage:
+    """The nudge card itself becomes the question, updated in place: one category, optional free text.
+
+    The category is counted in statistics; the free text is never shown in any summary."""
     options = tuple(
         Option(reason.value, text(f"nudges.reason.{reason.value}", locale)) for reason in TravelReason
     )
     return OutgoingMessage(
-        text=text("nudges.reason_question", locale),
+        text=original.text + "\n" + text("nudges.reason_question", locale),
+        facts=original.facts,
+        context=original.context,
         inputs=(
             Choice("reason", text("nudges.reason_label", locale), options),
             TextInput("reason_text", text("nudges.reason_text_label", locale), max_length=500),

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.domain.delivery import OutboxKind
-from bot.domain.nudges import NudgeRecord
+from bot.domain.nudges import NudgeRecord, PersonFigures
 from bot.domain.records import Delivery, MeetingWrite, NudgeWrite, OutcomeWrite, Preferences, TripWrite
 from bot.messages import OutgoingMessage
 from bot.nudges.policy_types import PastNudge
@@ -48,6 +48,8 @@ class NudgeStore(Protocol):
     async def withdraw(self, *, person_id: int, subject: str, now: datetime) -> bool: ...
 
     async def record_outcome(self, outcome: OutcomeWrite, *, organisation_id: int, now: datetime) -> bool: ...
+
+    async def person_figures(self, person_id: int, *, since: datetime) -> PersonFigures: ...
 
     async def preferences(self, person_id: int) -> Preferences: ...
 

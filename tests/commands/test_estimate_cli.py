@@ -12,15 +12,43 @@ runner = CliRunner()
 
 def test_flight_estimate_prints_the_documented_object_with_its_sources() -> None:
     result = runner.invoke(
-        app, ["estimate", "--from", "Stockholm", "--to", "Luleå", "--mode", "flight", "--travellers", "2", "--json"]
+        app,
+        [
+            "estimate",
+            "--from",
+            "Stockholm",
+            "--to",
+            "Luleå",
+            "--mode",
+            "flight",
+            "--travellers",
+            "2",
+            "--json",
+        ],
     )
 
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert {"origin", "destination", "mode", "round_trip", "travellers", "distance_km", "travel_hours", "co2e_kg",
-            "cost_sek", "digital", "savings", "factors"} <= set(data)
+    assert {
+        "origin",
+        "destination",
+        "mode",
+        "round_trip",
+        "travellers",
+        "distance_km",
+        "travel_hours",
+        "co2e_kg",
+        "cost_sek",
+        "digital",
+        "savings",
+        "factors",
+    } <= set(data)
     assert set(data["cost_sek"]) == {"total", "tickets", "mileage", "per_diem", "hotel", "staff_time"}
-    assert (data["origin"]["name"], data["destination"]["name"], data["travellers"]) == ("Stockholm", "Luleå", 2)
+    assert (data["origin"]["name"], data["destination"]["name"], data["travellers"]) == (
+        "Stockholm",
+        "Luleå",
+        2,
+    )
     keys = {source["key"] for source in data["factors"]["sources"]}
     assert "emission.flight_domestic" in keys
     assert all(source["source"] and source["unit"] for source in data["factors"]["sources"])

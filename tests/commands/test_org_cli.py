@@ -46,7 +46,9 @@ def test_linking_with_several_organisations_needs_org(env: dict[str, str]) -> No
 
 
 def test_an_unreachable_database_is_bad_input_naming_it_without_the_password(env: dict[str, str]) -> None:
-    result = runner.invoke(app, ["org", "list"], env=env | {"DATABASE_URL": "postgresql://u:pw@127.0.0.1:1/x"})
+    result = runner.invoke(
+        app, ["org", "list"], env=env | {"DATABASE_URL": "postgresql://u:pw@127.0.0.1:1/x"}
+    )
 
     assert result.exit_code == 2
     assert "127.0.0.1:1" in result.stderr and "pw" not in result.stderr

@@ -103,7 +103,9 @@ async def test_travelling_anyway_asks_for_a_reason_then_records_the_category(
         {"reason": "negotiation", "reason_text": "  Avtalsförhandling med regionen  "},
     )
 
-    assert asked.recorded is None and [i.id for i in asked.replies[0].inputs] == ["reason", "reason_text"]
+    assert asked.recorded is None and asked.update is not None
+    assert [i.id for i in asked.update.inputs] == ["reason", "reason_text"]  # the card itself asks
+    assert asked.update.facts  # and keeps the savings in view
     assert answered.recorded is OutcomeChoice.TRAVEL_ANYWAY
     [outcome] = await _outcomes(services)
     assert (outcome.reason_category, outcome.avoided_trip) == ("negotiation", False)

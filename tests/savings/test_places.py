@@ -109,6 +109,8 @@ def test_localities_display_their_swedish_name(gazetteer: Gazetteer, name: str) 
         ("Umeås", UMEA),
         ("Lulea", "geonames:604490"),
         ("Sundsval", "geonames:2670781"),
+        ("Sundsvalll", "geonames:2670781"),
+        ("Jönköpng", "geonames:2702979"),
         ("Stockholm C", "station:Cst"),
         ("Sthlm C", "station:Cst"),
         ("Cst", "station:Cst"),
@@ -126,6 +128,12 @@ def test_lookup_tolerates_case_diacritics_short_forms_and_typos(
     gazetteer: Gazetteer, query: str, key: str
 ) -> None:
     assert found(gazetteer, query).key == key
+
+
+def test_typos_are_not_in_the_index_but_found_by_fuzzy_matching(gazetteer: Gazetteer) -> None:
+    for typo, name in [("Götebrog", "Göteborg"), ("Jönköpng", "Jönköping"), ("Helsingbrog", "Helsingborg")]:
+        assert gazetteer.lookup(typo) == gazetteer.lookup(name)
+        assert key_of(typo) not in {key_of(alias) for alias in found(gazetteer, name).aliases}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Use cases for chat: the router and one module per intent."""
