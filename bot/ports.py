@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.domain.delivery import OutboxItem, SentRef
 from bot.domain.organisations import Office, Organisation, Realm, RealmKind
@@ -110,4 +110,12 @@ class People(Protocol):
 
     async def list(self, organisation_id: int, *, active_only: bool = True) -> Sequence[Person]: ...
 
-    async def link_identity(self, person_id: int, *, kind: str, realm: str, external_id: str) -> Identity: ...
+    async def link_identity(
+        self,
+        person_id: int,
+        *,
+        kind: str,
+        realm: str,
+        external_id: str,
+        address: dict[str, Any] | None = None,
+    ) -> Identity: ...

@@ -28,8 +28,9 @@ def alembic_config() -> Config:
     return config
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revisions() -> frozenset[str]:
+    """Every head: areas may add migrations on branches of their own until a merge revision joins them."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def _upgrade(connection: Connection) -> None:
@@ -39,7 +40,7 @@ def _upgrade(connection: Connection) -> None:
     try:
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
     finally:
         if postgres:
             connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
@@ -58,9 +59,10 @@ async def upgrade(database: Database) -> None:
         raise DatabaseUnavailable(
             f"cannot reach the database at {describe_url(database.url)} ({type(error).__name__})"
         ) from error
-    log.info("database schema at revision %s", head_revision())
+    log.info("database schema at revision %s", ", ".join(sorted(head_revisions())))
 
 
-async def current_revision(database: Database) -> str | None:
+async def current_revisions(database: Database) -> frozenset[str]:
     async with database.engine.connect() as connection:
-        return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+        heads = await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads())
+    return frozenset(heads)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
@@ -122,7 +123,17 @@ class SqlPeople:
                 existing[email].manager_id = manager.id if manager else None
         return added, updated
 
-    async def link_identity(self, person_id: int, *, kind: str, realm: str, external_id: str) -> Identity:
+    async def link_identity(
+        self,
+        person_id: int,
+        *,
+        kind: str,
+        realm: str,
+        external_id: str,
+        address: dict[str, Any] | None = None,
+    ) -> Identity:
+        """Link a platform account to the person; ``address`` (how to reach them proactively) is kept when
+        given, and this becomes the person's last channel (design 8: reach people where they were last)."""
         now = datetime.now(UTC)
         async with self._db.transaction() as session:
             person = await session.get(PersonRow, person_id)
@@ -142,6 +153,8 @@ class SqlPeople:
                 )
                 session.add(row)
             row.person_id, row.last_seen_at = person_id, now
+            if address is not None:
+                row.address = dict(address)
             person.last_channel = kind
         return Identity(Channel(kind), realm, external_id, person_id, person.organisation_id)
 

@@ -314,3 +314,8 @@ class PolicyFeedbackRow(SQLModel, table=True):
     answer_id: str = Field(max_length=32)
     helpful: bool
     created_at: datetime = _utc()
+
+
+# Each area keeps its tables in a module of its own; importing them here registers them with the metadata
+# that Alembic compares against.
+from storage import tables_ingest, tables_reports, tables_slack, tables_teams  # noqa: E402, F401

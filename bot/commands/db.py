@@ -7,7 +7,7 @@ import typer
 from bot.app import Services
 from bot.commands.common import command, load_settings, run, with_services
 from storage.database import describe_url
-from storage.migrate import current_revision
+from storage.migrate import current_revisions
 
 db_app = typer.Typer(help="The database schema.")
 
@@ -19,7 +19,7 @@ def upgrade_command() -> None:
     settings = load_settings()
 
     async def work(services: Services) -> None:
-        revision = await current_revision(services.database)
-        typer.echo(f"database {describe_url(settings.database_url)} at revision {revision}")
+        revisions = ", ".join(sorted(await current_revisions(services.database)))
+        typer.echo(f"database {describe_url(settings.database_url)} at revision {revisions}")
 
     run(with_services(settings, work))

@@ -20,8 +20,10 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 def test_each_line_is_a_message_and_each_reply_is_printed(env: dict[str, str]) -> None:
     result = runner.invoke(
-        app, ["chat", "--as", "sofia.akesson@mhs.example.se"],
-        input="Jag ska till Luleå på torsdag, vi är två\nstatistik\n", env=env,
+        app,
+        ["chat", "--as", "sofia.akesson@mhs.example.se"],
+        input="Jag ska till Luleå på torsdag, vi är två\nstatistik\n",
+        env=env,
     )
 
     assert result.exit_code == 0, result.stderr

@@ -5,7 +5,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from storage.database import Database
-from storage.migrate import current_revision, head_revision, upgrade
+from storage.migrate import current_revisions, head_revisions, upgrade
 from storage.tables import SQLModel
 
 
@@ -18,10 +18,10 @@ async def test_migrations_build_exactly_the_tables_the_code_declares(database: D
     async with database.engine.connect() as connection:
         differences = await connection.run_sync(_differences)
     assert differences == []
-    assert await current_revision(database) == head_revision()
+    assert await current_revisions(database) == head_revisions()
 
 
 async def test_upgrading_twice_is_harmless(database: Database) -> None:
     await upgrade(database)
     await upgrade(database)
-    assert await current_revision(database) == head_revision()
+    assert await current_revisions(database) == head_revisions()

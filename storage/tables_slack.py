@@ -1,0 +1,3 @@
+"""Slack installations, OAuth state and the token-refresh lock."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Teams conversation references and bot identities per tenant."""
+
+from __future__ import annotations
