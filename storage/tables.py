@@ -318,4 +318,11 @@ class PolicyFeedbackRow(SQLModel, table=True):
 
 # Each area keeps its tables in a module of its own; importing them here registers them with the metadata
 # that Alembic compares against.
-from storage import tables_ingest, tables_reports, tables_slack, tables_teams  # noqa: E402, F401
+from storage import (  # noqa: E402, F401
+    tables_campaigns,
+    tables_ingest,
+    tables_jobs,
+    tables_reports,
+    tables_slack,
+    tables_teams,
+)
