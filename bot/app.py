@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -17,6 +18,7 @@ from bot.delivery import Dispatcher
 from bot.handlers.context import ChatDeps
 from bot.handlers.policy_question import PolicyQuestions
 from bot.handlers.router import Router, build_router
+from bot.jobs.scheduler import Scheduling
 from bot.nudges.choices import NudgeChoices
 from bot.nudges.decide import NudgeDecider
 from bot.nudges.detect import Detector
@@ -68,6 +70,7 @@ class Services:
     library: PolicyLibrary
     messengers: dict[str, Messenger] = field(default_factory=dict)
     dispatcher: Dispatcher | None = None
+    scheduling: Scheduling | None = None
 
     def start_dispatcher(self) -> Dispatcher:
         """One dispatcher per process, over the messengers registered so far."""
@@ -158,25 +161,44 @@ def create_app(settings: Settings, *, sample: bool = False, clock: Clock | None 
         app[SERVICES] = services
         if sample and not await services.organisations.all():
             await load_sample(services)
-        stop = asyncio.Event()
-        task = None
-        if settings.scheduler_enabled:
-            task = asyncio.create_task(services.start_dispatcher().run_forever(stop))
-        yield
-        stop.set()
+        async with background_work(services):
+            yield
         services.hub.close()
-        if task is not None:
-            await task
         await services.database.close()
 
     async def database_ready() -> bool:
         return await app[SERVICES].database.ping()
 
+    async def scheduler_ready() -> bool:
+        """A process that schedules must have a live leadership loop; one that does not is always ready."""
+        scheduling = app[SERVICES].scheduling
+        return scheduling is None or scheduling.healthy(app[SERVICES].clock.now())
+
     app.cleanup_ctx.append(services_ctx)
     app.on_shutdown.append(_close_streams)
-    app.add_routes(health_routes({"database": database_ready}))
+    app.add_routes(health_routes({"database": database_ready, "scheduler": scheduler_ready}))
     app.add_routes(WebchatApi(lambda: webchat_deps(app[SERVICES])).routes())
     return app
+
+
+@asynccontextmanager
+async def background_work(services: Services, *, always: bool = False) -> AsyncIterator[None]:
+    """The outbox dispatcher and the scheduler, unless SCHEDULER_ENABLED=false (web-only processes).
+
+    ``always`` is for `remm-bot worker`, whose whole job this is."""
+    if not (always or services.settings.scheduler_enabled):
+        yield
+        return
+    stop = asyncio.Event()
+    dispatching = asyncio.create_task(services.start_dispatcher().run_forever(stop))
+    services.scheduling = Scheduling(services)
+    await services.scheduling.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        await services.scheduling.stop()
+        await dispatching
 
 
 def webchat_deps(services: Services) -> WebchatDeps:

@@ -6,14 +6,14 @@ import asyncio
 import logging
 import signal
 
-from bot.app import Services
+from bot.app import Services, background_work
 from bot.commands.common import load_settings, run, with_services
 
 log = logging.getLogger(__name__)
 
 
 def worker_command() -> None:
-    """Deliver the outbox (any number of workers share it on PostgreSQL); stops on SIGTERM or Ctrl+C."""
+    """Deliver the outbox and run the scheduler when this worker leads (any number may run)."""
     run(with_services(load_settings(), _work))
 
 
@@ -22,5 +22,6 @@ async def _work(services: Services) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    log.info("worker delivering the outbox")
-    await services.start_dispatcher().run_forever(stop)
+    log.info("worker delivering the outbox and taking part in scheduling")
+    async with background_work(services, always=True):
+        await stop.wait()
