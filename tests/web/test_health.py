@@ -21,7 +21,7 @@ async def test_liveness_and_readiness_answer_when_the_database_is_there(
 
     assert live.status == 200
     assert ready.status == 200
-    assert (await ready.json())["checks"] == {"database": True}
+    assert (await ready.json())["checks"] == {"database": True, "scheduler": True}
     assert live.headers["X-Request-Id"]
 
 
