@@ -12,6 +12,7 @@ from bot.commands.demo import demo_command
 from bot.commands.estimate import estimate_command
 from bot.commands.org import org_app
 from bot.commands.policy import policy_app
+from bot.commands.privacy import privacy_app
 from bot.commands.serve import serve_command
 from bot.commands.worker import worker_command
 
@@ -31,6 +32,7 @@ app.command("worker")(command(worker_command))
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(policy_app, name="policy")
+app.add_typer(privacy_app, name="privacy")
 app.command("ask")(command(ask_command))
 
 
