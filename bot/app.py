@@ -29,6 +29,7 @@ from bot.sample_loader import load_sample
 from bot.savings.places import Gazetteer, default_gazetteer
 from bot.settings import Settings
 from bot.web.health import health_routes
+from bot.web.metrics_route import metrics_routes
 from bot.web.middleware import json_errors, request_ids
 from storage.database import Database
 from storage.inbound import SqlInboundLog
@@ -36,7 +37,7 @@ from storage.meetings import SqlMeetings
 from storage.migrate import upgrade
 from storage.nudges import SqlNudges
 from storage.organisations import SqlOffices, SqlOrganisations
-from storage.outbox import SqlOutbox
+from storage.outbox import SqlOutbox, outbox_gauges
 from storage.people import SqlPeople
 from storage.policies import SqlPolicies
 from storage.webchat import SqlWebchat
@@ -177,6 +178,9 @@ def create_app(settings: Settings, *, sample: bool = False, clock: Clock | None 
     app.cleanup_ctx.append(services_ctx)
     app.on_shutdown.append(_close_streams)
     app.add_routes(health_routes({"database": database_ready, "scheduler": scheduler_ready}))
+    app.add_routes(
+        metrics_routes(lambda: outbox_gauges(app[SERVICES].database, now=app[SERVICES].clock.now()))
+    )
     app.add_routes(WebchatApi(lambda: webchat_deps(app[SERVICES])).routes())
     return app
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot import metrics
 from bot.domain.delivery import OutboxItem, SentRef
 from bot.ports import Clock, DeliveryFailed, Messenger, Outbox, RateLimited, RecipientUnreachable
 
@@ -145,15 +147,19 @@ class Dispatcher:
         if item.maybe_delivered and await self._confirmed_earlier(item, messenger):
             return
         await self._pace(item)
+        channel, started = item.recipient.channel, time.perf_counter()
         try:
             ref = await self._send(item, messenger)
         except RateLimited as limited:
+            metrics.deliveries.labels(channel, "rate_limited").inc()
             await self._rate_limited(item, limited)
         except RecipientUnreachable as unreachable:
+            metrics.deliveries.labels(channel, "unreachable").inc()
             await self._outbox.mark_unreachable(item.id, reason=unreachable.reason, now=self._clock.now())
             self.stats.unreachable += 1
             log.info("outbox %s unreachable: %s", item.id, unreachable.reason)
         except DeliveryFailed as failure:
+            metrics.deliveries.labels(channel, "failed").inc()
             await self._failed(item, failure.reason)
         except Exception as error:  # a Messenger bug must not stop delivery of everything else
             log.exception(
@@ -161,7 +167,10 @@ class Dispatcher:
             )
             await self._failed(item, f"unexpected:{type(error).__name__}")
         else:
+            metrics.delivery_seconds.labels(channel).observe(time.perf_counter() - started)
+            metrics.deliveries.labels(channel, "sent").inc()
             if item.maybe_delivered:
+                metrics.outbox_redelivered.labels(channel).inc()
                 self.stats.redelivered += 1
             await self._outbox.mark_sent(
                 item.id, ref=ref, now=self._clock.now(), redelivered=item.maybe_delivered

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bot import metrics
 from storage.database import Database, insert_for
 from storage.tables import InboundRow
 
@@ -45,7 +46,9 @@ class SqlInboundLog:
             statement = insert_for(session)(InboundRow).values(**values).on_conflict_do_nothing()
             result = await session.execute(statement)
             if not result.rowcount:
+                metrics.events_in.labels(source, "repeat").inc()
                 return None
+            metrics.events_in.labels(source, "new").inc()
             query = select(InboundRow.id).where(
                 InboundRow.source == source, InboundRow.delivery_id == delivery_id
             )

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -191,3 +191,27 @@ def _item(
         update_ref=originals.get(row.update_of_id) if row.update_of_id else None,
         maybe_delivered=row.id in maybe_delivered,
     )
+
+
+async def outbox_gauges(database: Database, *, now: datetime) -> tuple[dict[str, int], float]:
+    """Rows waiting by state, and the age in seconds of the oldest due row still waiting."""
+    waiting = (OutboxState.QUEUED.value, OutboxState.RETRY.value, OutboxState.SENDING.value)
+    async with database.session() as session:
+        counts: dict[str, int] = dict(
+            (
+                await session.execute(
+                    select(OutboxRow.state, func.count())
+                    .where(OutboxRow.state.in_(waiting))
+                    .group_by(OutboxRow.state)
+                )
+            ).all()
+        )
+        oldest = (
+            await session.execute(
+                select(func.min(OutboxRow.next_attempt_at)).where(
+                    OutboxRow.state.in_(waiting), OutboxRow.next_attempt_at <= now
+                )
+            )
+        ).scalar()
+    age = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+    return {state: int(counts.get(state, 0)) for state in waiting}, age

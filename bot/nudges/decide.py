@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 from functools import lru_cache
 
+from bot import metrics
 from bot.domain.delivery import OutboxKind
 from bot.domain.nudges import Decision, NudgeRecord, Trigger
 from bot.domain.organisations import Organisation
@@ -73,6 +74,7 @@ class NudgeDecider:
         outcome = decide(
             PolicyInput(now, settings, _state(person, preferences), _candidate(candidate, booked), history)
         )
+        metrics.nudges_decided.labels(outcome.decision.value, outcome.reason.value).inc()
         variant = preferences.variant or "A"
         nudge = NudgeWrite(
             organisation_id=organisation.id,

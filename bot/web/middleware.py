@@ -11,6 +11,8 @@ from typing import Final
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -31,6 +33,7 @@ _REASON_CODES: Final = {
 
 
 def json_error(status: int, code: str, detail: str, *, headers: dict[str, str] | None = None) -> web.Response:
+    metrics.errors.labels(str(status), code).inc()
     return web.json_response({"error": code, "detail": detail}, status=status, headers=headers)
 
 
