@@ -30,6 +30,7 @@ test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/dependency_audit.py
 	$(BIN)/pytest
 
 format: $(STAMP)
