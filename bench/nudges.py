@@ -20,6 +20,7 @@ import io
 import os
 import pstats
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -386,9 +387,11 @@ def _print_profile(profiler: cProfile.Profile) -> None:
     for package, own in by_package.most_common(12):
         print(f"   {own:7.2f} s {own / total:6.1%}  {package}")
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative").print_stats(r"bot|storage", 30)
+    product = re.escape(str(ROOT)) + r"/(bot|storage)/"
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(product, 25)
     print("\n   --- profile: product functions by cumulative time ---")
-    print("\n".join("   " + line for line in out.getvalue().splitlines()[4:] if line.strip()))
+    lines = out.getvalue().replace(str(ROOT) + "/", "").splitlines()
+    print("\n".join("   " + line for line in lines if "(" in line or "ncalls" in line))
 
 
 def _package(filename: str, name: str) -> str:

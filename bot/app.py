@@ -98,6 +98,7 @@ def build_services(settings: Settings, database: Database, *, clock: Clock | Non
         detector=Detector(gazetteer),
         decider=NudgeDecider(nudges, clock),
         clock=clock,
+        atomic=database.unit_of_work,
         on_enqueued=lambda: holder[0].wake_dispatcher() if holder else None,
     )
     choices = NudgeChoices(nudges, gazetteer, clock)

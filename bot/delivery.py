@@ -21,6 +21,9 @@ from bot.ports import Clock, DeliveryFailed, Messenger, Outbox, RateLimited, Rec
 
 log = logging.getLogger(__name__)
 
+# Never start a send with less of the claim left than this (a slow platform answer must fit in it).
+LEASE_MARGIN_SECONDS = 10.0
+
 
 @dataclass(frozen=True, slots=True)
 class DeliveryLimits:
@@ -140,13 +143,18 @@ class Dispatcher:
         messenger = self._messengers.get(item.recipient.channel)
         if messenger is None:
             await self._outbox.mark_unreachable(
-                item.id, reason=f"no_channel:{item.recipient.channel}", now=self._clock.now()
+                item.id,
+                reason=f"no_channel:{item.recipient.channel}",
+                now=self._clock.now(),
+                lease=item.lease_until,
             )
             self.stats.unreachable += 1
             return
         if item.maybe_delivered and await self._confirmed_earlier(item, messenger):
             return
         await self._pace(item)
+        if await self._lease_ending(item):
+            return
         channel, started = item.recipient.channel, time.perf_counter()
         try:
             ref = await self._send(item, messenger)
@@ -155,7 +163,9 @@ class Dispatcher:
             await self._rate_limited(item, limited)
         except RecipientUnreachable as unreachable:
             metrics.deliveries.labels(channel, "unreachable").inc()
-            await self._outbox.mark_unreachable(item.id, reason=unreachable.reason, now=self._clock.now())
+            await self._outbox.mark_unreachable(
+                item.id, reason=unreachable.reason, now=self._clock.now(), lease=item.lease_until
+            )
             self.stats.unreachable += 1
             log.info("outbox %s unreachable: %s", item.id, unreachable.reason)
         except DeliveryFailed as failure:
@@ -173,9 +183,29 @@ class Dispatcher:
                 metrics.outbox_redelivered.labels(channel).inc()
                 self.stats.redelivered += 1
             await self._outbox.mark_sent(
-                item.id, ref=ref, now=self._clock.now(), redelivered=item.maybe_delivered
+                item.id,
+                ref=ref,
+                now=self._clock.now(),
+                lease=item.lease_until,
+                redelivered=item.maybe_delivered,
             )
             self.stats.sent += 1
+
+    async def _lease_ending(self, item: OutboxItem) -> bool:
+        """Waiting (a 429 hold, pacing) may outlast the claim: hand it back rather than risk a second copy."""
+        if item.lease_until is None:
+            return False
+        if (item.lease_until - self._clock.now()).total_seconds() > LEASE_MARGIN_SECONDS:
+            return False
+        log.info("outbox %s: lease ending before send; released for another pass", item.id)
+        await self._outbox.mark_retry(
+            item.id,
+            at=self._clock.now(),
+            error="lease_ended_before_send",
+            now=self._clock.now(),
+            lease=item.lease_until,
+        )
+        return True
 
     async def _send(self, item: OutboxItem, messenger: Messenger) -> SentRef:
         if item.update_ref is not None:
@@ -190,7 +220,9 @@ class Dispatcher:
         ref: SentRef | None = await find(item)
         if ref is None:
             return False
-        await self._outbox.mark_sent(item.id, ref=ref, now=self._clock.now(), redelivered=False)
+        await self._outbox.mark_sent(
+            item.id, ref=ref, now=self._clock.now(), lease=item.lease_until, redelivered=False
+        )
         self.stats.confirmed_after_crash += 1
         return True
 
@@ -211,15 +243,17 @@ class Dispatcher:
         bucket = self._buckets.get(item.recipient.channel)
         if bucket is not None:
             bucket.hold_until(at)
-        await self._outbox.mark_retry(item.id, at=at, error="rate_limited", now=self._clock.now())
+        await self._outbox.mark_retry(
+            item.id, at=at, error="rate_limited", now=self._clock.now(), lease=item.lease_until
+        )
         self.stats.retried += 1
 
     async def _failed(self, item: OutboxItem, reason: str) -> None:
         now = self._clock.now()
         if item.attempts >= self.limits.max_attempts:
-            await self._outbox.mark_failed(item.id, error=reason, now=now)
+            await self._outbox.mark_failed(item.id, error=reason, now=now, lease=item.lease_until)
             self.stats.failed += 1
             return
         at = now + timedelta(seconds=backoff(item.attempts, self.limits, self._rng))
-        await self._outbox.mark_retry(item.id, at=at, error=reason, now=now)
+        await self._outbox.mark_retry(item.id, at=at, error=reason, now=now, lease=item.lease_until)
         self.stats.retried += 1

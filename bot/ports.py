@@ -6,6 +6,7 @@ Storage implements the repositories (``Sql*``), adapters implement ``Messenger``
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -56,13 +57,28 @@ class DeliveryCheck(Protocol):
 class Outbox(Protocol):
     async def claim_due(self, *, now: datetime, limit: int, lease_seconds: float) -> Sequence[OutboxItem]: ...
 
-    async def mark_sent(self, item_id: int, *, ref: SentRef, now: datetime, redelivered: bool) -> None: ...
+    # With ``lease``, a result is recorded only while the claim still holds; False means another took it.
+    async def mark_sent(
+        self, item_id: int, *, ref: SentRef, now: datetime, redelivered: bool, lease: datetime | None = None
+    ) -> bool: ...
 
-    async def mark_retry(self, item_id: int, *, at: datetime, error: str, now: datetime) -> None: ...
+    async def mark_retry(
+        self, item_id: int, *, at: datetime, error: str, now: datetime, lease: datetime | None = None
+    ) -> bool: ...
 
-    async def mark_unreachable(self, item_id: int, *, reason: str, now: datetime) -> None: ...
+    async def mark_unreachable(
+        self, item_id: int, *, reason: str, now: datetime, lease: datetime | None = None
+    ) -> bool: ...
 
-    async def mark_failed(self, item_id: int, *, error: str, now: datetime) -> None: ...
+    async def mark_failed(
+        self, item_id: int, *, error: str, now: datetime, lease: datetime | None = None
+    ) -> bool: ...
+
+
+class Atomic(Protocol):
+    """One transaction for a unit of work, holding locks on named keys ("person:12") across processes."""
+
+    def __call__(self, lock_keys: Sequence[str] = ()) -> AbstractAsyncContextManager[None]: ...
 
 
 class Clock(Protocol):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 log = logging.getLogger(__name__)
+
+
+# The session of the unit of work this task is inside, if any (see Database.unit_of_work).
+_unit_of_work: ContextVar[AsyncSession | None] = ContextVar("remm_unit_of_work", default=None)
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -78,13 +83,49 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
+        current = _unit_of_work.get()
+        if current is not None:
+            yield current
+            return
         async with self.sessions() as session:
             yield session
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A transaction of its own, or the surrounding unit of work's (which then commits it all)."""
+        current = _unit_of_work.get()
+        if current is not None:
+            yield current
+            return
         async with self.sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def unit_of_work(self, lock_keys: Sequence[str] = ()) -> AsyncIterator[None]:
+        """One transaction for everything inside (repositories join it), holding locks on ``lock_keys``.
+
+        Locks serialise work on the same event or person across processes: PostgreSQL takes transaction
+        advisory locks in sorted order (so two units never deadlock); SQLite takes its single writer lock.
+        Do not start tasks inside: the session belongs to this task.
+        """
+        if _unit_of_work.get() is not None:
+            yield
+            return
+        async with self.sessions() as session, session.begin():
+            token = _unit_of_work.set(session)
+            try:
+                await self._lock(session, lock_keys)
+                yield
+            finally:
+                _unit_of_work.reset(token)
+
+    async def _lock(self, session: AsyncSession, keys: Sequence[str]) -> None:
+        if self.is_postgres:
+            for key in sorted(set(keys)):
+                await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+        else:
+            # Any write takes SQLite's writer lock until commit; no row matches, nothing changes.
+            await session.execute(text("UPDATE organisations SET id = id WHERE id = -1"))
 
     async def ping(self, *, within_seconds: float = 2.0) -> bool:
         """True when a trivial query answers within ``within_seconds``."""

@@ -194,17 +194,25 @@ class SqlNudges:
     async def save_preferences(
         self, organisation_id: int, preferences: Preferences, *, now: datetime
     ) -> None:
+        """An upsert: two first decisions for a new person at once must not collide on the key."""
+        values = {
+            "person_id": preferences.person_id,
+            "organisation_id": organisation_id,
+            "opted_out": preferences.opted_out,
+            "snoozed_until": preferences.snoozed_until,
+            "paused_until": preferences.paused_until,
+            "pause_asked": preferences.pause_asked,
+            "variant": preferences.variant,
+            "privacy_notice_seen": preferences.privacy_notice_seen,
+            "locale": preferences.locale,
+            "updated_at": now,
+        }
         async with self._db.transaction() as session:
-            row = await session.get(PreferenceRow, preferences.person_id)
-            if row is None:
-                row = PreferenceRow(
-                    person_id=preferences.person_id, organisation_id=organisation_id, updated_at=now
-                )
-                session.add(row)
-            row.opted_out, row.snoozed_until = preferences.opted_out, preferences.snoozed_until
-            row.paused_until, row.pause_asked = preferences.paused_until, preferences.pause_asked
-            row.variant, row.privacy_notice_seen = preferences.variant, preferences.privacy_notice_seen
-            row.locale, row.updated_at = preferences.locale, now
+            statement = insert_for(session)(PreferenceRow).values(**values)
+            changed = {
+                key: value for key, value in values.items() if key not in ("person_id", "organisation_id")
+            }
+            await session.execute(statement.on_conflict_do_update(index_elements=["person_id"], set_=changed))
 
     async def enqueue_message(
         self,

@@ -7,6 +7,7 @@ which SQLite runs under its single writer lock, so two processes never claim the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -93,9 +94,11 @@ class SqlOutbox:
             maybe = {row.id for row in rows if row.state == OutboxState.SENDING.value}
             if ids:
                 await session.execute(_claim(ids, lease, now))
-            return await _items(session, ids, maybe)
+            return [replace(item, lease_until=lease) for item in await _items(session, ids, maybe)]
 
-    async def mark_sent(self, item_id: int, *, ref: SentRef, now: datetime, redelivered: bool) -> None:
+    async def mark_sent(
+        self, item_id: int, *, ref: SentRef, now: datetime, redelivered: bool, lease: datetime | None = None
+    ) -> bool:
         values: dict[str, Any] = {
             "state": OutboxState.SENT.value,
             "sent_ref": {"channel": ref.channel, **ref.data},
@@ -103,23 +106,36 @@ class SqlOutbox:
         values |= {"sent_at": now, "updated_at": now, "lease_until": None, "last_error": None}
         if redelivered:
             values["redelivered"] = OutboxRow.redelivered + 1
-        await self._set(item_id, values)
+        return await self._set(item_id, values, lease)
 
-    async def mark_retry(self, item_id: int, *, at: datetime, error: str, now: datetime) -> None:
+    async def mark_retry(
+        self, item_id: int, *, at: datetime, error: str, now: datetime, lease: datetime | None = None
+    ) -> bool:
         values = {"state": OutboxState.RETRY.value, "next_attempt_at": at, "lease_until": None}
-        await self._set(item_id, values | {"last_error": error[:300], "updated_at": now})
+        return await self._set(item_id, values | {"last_error": error[:300], "updated_at": now}, lease)
 
-    async def mark_unreachable(self, item_id: int, *, reason: str, now: datetime) -> None:
+    async def mark_unreachable(
+        self, item_id: int, *, reason: str, now: datetime, lease: datetime | None = None
+    ) -> bool:
         values = {"state": OutboxState.UNREACHABLE.value, "lease_until": None}
-        await self._set(item_id, values | {"last_error": reason[:300], "updated_at": now})
+        return await self._set(item_id, values | {"last_error": reason[:300], "updated_at": now}, lease)
 
-    async def mark_failed(self, item_id: int, *, error: str, now: datetime) -> None:
+    async def mark_failed(
+        self, item_id: int, *, error: str, now: datetime, lease: datetime | None = None
+    ) -> bool:
         values = {"state": OutboxState.FAILED.value, "lease_until": None}
-        await self._set(item_id, values | {"last_error": error[:300], "updated_at": now})
+        return await self._set(item_id, values | {"last_error": error[:300], "updated_at": now}, lease)
 
-    async def _set(self, item_id: int, values: dict[str, Any]) -> None:
+    async def _set(self, item_id: int, values: dict[str, Any], lease: datetime | None) -> bool:
+        """Record a result; with ``lease``, only while this process still holds the row (False otherwise)."""
+        statement = update(OutboxRow).where(OutboxRow.id == item_id)
+        if lease is not None:
+            statement = statement.where(
+                OutboxRow.state == OutboxState.SENDING.value, OutboxRow.lease_until == lease
+            )
         async with self._db.transaction() as session:
-            await session.execute(update(OutboxRow).where(OutboxRow.id == item_id).values(**values))
+            result = await session.execute(statement.values(**values))
+        return bool(result.rowcount)
 
 
 def _claim(ids: list[int], lease: datetime, now: datetime) -> Any:

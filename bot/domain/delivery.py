@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -47,3 +48,5 @@ class OutboxItem:
     attempts: int
     update_ref: SentRef | None = None
     maybe_delivered: bool = False
+    # Until when this process may work on the item; after that another dispatcher may claim it.
+    lease_until: datetime | None = None

@@ -20,7 +20,7 @@ from bot.domain.records import MeetingWrite, TripWrite
 from bot.nudges.decide import NudgeDecider
 from bot.nudges.detect import Detector, TripCandidate, UnknownPlace, office_place
 from bot.nudges.ports import MeetingStore, NudgeStore
-from bot.ports import Clock, Offices, Organisations, People
+from bot.ports import Atomic, Clock, Offices, Organisations, People
 from bot.savings.places import Place
 
 log = logging.getLogger(__name__)
@@ -56,11 +56,13 @@ class NudgeService:
         detector: Detector,
         decider: NudgeDecider,
         clock: Clock,
+        atomic: Atomic,
         on_enqueued: Callable[[], None] = lambda: None,
     ) -> None:
         self._organisations, self._people, self._offices = organisations, people, offices
         self._meetings, self._nudges, self._detector = meetings, nudges, detector
         self._decider, self._clock, self._on_enqueued = decider, clock, on_enqueued
+        self._atomic = atomic
 
     async def meeting_changed(self, organisation_id: int, event: CalendarEvent) -> EventResult:
         organisation = await self._organisation(organisation_id)
@@ -72,6 +74,22 @@ class NudgeService:
             raise NudgeRefused(
                 "unknown_person", f"no one in event {event.event_id!r} belongs to the organisation"
             )
+        keys = [
+            _event_key(organisation_id, event.source, event.event_id),
+            *(_person_key(p.id) for p in attendees),
+        ]
+        async with self._atomic(keys):
+            return await self._evaluate_meeting(organisation, event, found, attendees)
+
+    async def _evaluate_meeting(
+        self,
+        organisation: Organisation,
+        event: CalendarEvent,
+        found: dict[str, Person],
+        attendees: list[Person],
+    ) -> EventResult:
+        """Inside one unit of work that holds the event's and the attendees' locks (caps stay true)."""
+        organisation_id = organisation.id
         offices = {office.id: office for office in await self._offices.list(organisation_id)}
         organiser = found.get(event.organiser_email.strip().lower())
         home = offices.get(organiser.office_id) if organiser and organiser.office_id else None
@@ -96,6 +114,10 @@ class NudgeService:
 
     async def meeting_cancelled(self, organisation_id: int, *, source: str, event_id: str) -> EventResult:
         await self._organisation(organisation_id)
+        async with self._atomic([_event_key(organisation_id, source, event_id)]):
+            return await self._cancel_meeting(organisation_id, source, event_id)
+
+    async def _cancel_meeting(self, organisation_id: int, source: str, event_id: str) -> EventResult:
         cancelled = await self._meetings.cancel(
             organisation_id, source=source, event_id=event_id, now=self._clock.now()
         )
@@ -114,6 +136,14 @@ class NudgeService:
             raise NudgeRefused(
                 "unknown_person", f"requester of {request.request_id!r} is not in the organisation"
             )
+        keys = [f"travel:{organisation_id}:{request.request_id}", _person_key(requester.id)]
+        async with self._atomic(keys):
+            return await self._evaluate_request(organisation, request, requester)
+
+    async def _evaluate_request(
+        self, organisation: Organisation, request: TravelRequest, requester: Person
+    ) -> EventResult:
+        organisation_id = organisation.id
         home = await self._offices.by_id(requester.office_id) if requester.office_id else None
         try:
             candidate = self._detector.request_candidate(
@@ -265,3 +295,11 @@ def _meeting_write(
 
 def _decimal(value: float | None) -> Decimal:
     return Decimal(str(value)) if value is not None else Decimal(0)
+
+
+def _event_key(organisation_id: int, source: str, event_id: str) -> str:
+    return f"meeting:{organisation_id}:{source}:{event_id}"
+
+
+def _person_key(person_id: int) -> str:
+    return f"person:{person_id}"

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.delivery import DeliveryLimits, Dispatcher
-from bot.domain.delivery import OutboxKind, OutboxState
+from bot.domain.delivery import OutboxKind, OutboxState, SentRef
 from bot.messages import OutgoingMessage
 from bot.ports import DeliveryFailed, RateLimited, RecipientUnreachable
 from storage.database import Database
@@ -185,3 +185,35 @@ async def test_per_recipient_gap_spaces_messages_to_one_person(database: Databas
     await _dispatcher(database, clock, messenger, per_recipient_gap_seconds=2.0, concurrency=1).run_once()
     assert len(messenger.sent) == 3
     assert clock.now() - start >= timedelta(seconds=4)
+
+
+async def test_a_result_from_a_lost_claim_is_not_recorded(database: Database) -> None:
+    clock = FakeClock()
+    await _queue(database, clock, 1)
+    outbox = SqlOutbox(database)
+    [first] = await outbox.claim_due(now=clock.now(), limit=1, lease_seconds=60)
+    clock.advance(seconds=61)
+    [second] = await outbox.claim_due(
+        now=clock.now(), limit=1, lease_seconds=60
+    )  # another dispatcher took it
+
+    stale = await outbox.mark_sent(
+        first.id, ref=SentRef("webchat"), now=clock.now(), redelivered=False, lease=first.lease_until
+    )
+    current = await outbox.mark_sent(
+        second.id, ref=SentRef("webchat"), now=clock.now(), redelivered=True, lease=second.lease_until
+    )
+
+    assert (stale, current) == (False, True)
+
+
+async def test_an_item_whose_lease_runs_out_while_waiting_is_handed_back_unsent(database: Database) -> None:
+    clock = FakeClock()
+    await _queue(database, clock, 2)
+    messenger = FakeMessenger(failures=deque([RateLimited(120)]))
+    dispatcher = _dispatcher(database, clock, messenger, concurrency=1, lease_seconds=60)
+
+    await dispatcher.run_once()  # the first gets a 429 for 120 s; the second must not wait past its claim
+
+    assert messenger.sent == []
+    assert sorted(await _states(database)) == ["retry", "retry"]
