@@ -52,9 +52,26 @@ def configure_logging(*, level: str, fmt: str) -> None:
             logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
         )
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # Replace only our own handler: a second call (tests, the CLI) must not stack or drop others.
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, _CurrentStderr)] + [handler]
     root.setLevel(level)
     # The access log would print every path with query strings; keep it at warnings.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     # Alembic narrates every migration step at INFO; our own line says which revision we reached.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
+    # These print SQL with parameters, request bodies or tokens at INFO or DEBUG: never below WARNING.
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+
+
+PAYLOAD_LOGGERS = (
+    "aiosqlite",
+    "asyncpg",
+    "sqlalchemy.engine",
+    "slack_sdk",
+    "slack_bolt",
+    "msal",
+    "microsoft_agents",
+    "urllib3",
+    "asyncio",
+)
