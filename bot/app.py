@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from bot.adapters.calendars.wiring import build_ingest
 from bot.adapters.webchat.hub import WebchatHub
 from bot.adapters.webchat.messenger import WebchatMessenger
 from bot.adapters.webchat.routes import WebchatApi, WebchatDeps
@@ -18,6 +19,7 @@ from bot.delivery import Dispatcher
 from bot.handlers.context import ChatDeps
 from bot.handlers.policy_question import PolicyQuestions
 from bot.handlers.router import Router, build_router
+from bot.ingest.kit import IngestKit
 from bot.jobs.scheduler import Scheduling
 from bot.nudges.choices import NudgeChoices
 from bot.nudges.decide import NudgeDecider
@@ -31,6 +33,7 @@ from bot.settings import Settings
 from bot.web.health import health_routes
 from bot.web.metrics_route import metrics_routes
 from bot.web.middleware import json_errors, request_ids
+from bot.web.webhooks import install_webhooks
 from storage.database import Database
 from storage.inbound import SqlInboundLog
 from storage.meetings import SqlMeetings
@@ -72,6 +75,7 @@ class Services:
     messengers: dict[str, Messenger] = field(default_factory=dict)
     dispatcher: Dispatcher | None = None
     scheduling: Scheduling | None = None
+    ingest: IngestKit = field(init=False)
 
     def start_dispatcher(self) -> Dispatcher:
         """One dispatcher per process, over the messengers registered so far."""
@@ -135,6 +139,7 @@ def build_services(settings: Settings, database: Database, *, clock: Clock | Non
         messengers={"webchat": WebchatMessenger(webchat, hub, clock)},
     )
     holder.append(services)
+    services.ingest = build_ingest(services)
     return services
 
 
@@ -183,6 +188,7 @@ def create_app(settings: Settings, *, sample: bool = False, clock: Clock | None 
         metrics_routes(lambda: outbox_gauges(app[SERVICES].database, now=app[SERVICES].clock.now()))
     )
     app.add_routes(WebchatApi(lambda: webchat_deps(app[SERVICES])).routes())
+    install_webhooks(app, lambda: app[SERVICES].ingest)
     return app
 
 

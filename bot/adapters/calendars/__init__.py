@@ -1,0 +1,1 @@
+"""HTTP clients for calendar and directory providers: Microsoft Graph, Google, iCalendar feeds."""

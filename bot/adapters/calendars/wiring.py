@@ -1,0 +1,51 @@
+"""Builds the ingestion kit from the app's services: storage, provider clients, use cases."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from bot.adapters.calendars.graph_api import GraphApis
+from bot.adapters.calendars.http import HttpClient
+from bot.ingest.graph_inbox import GraphInbox
+from bot.ingest.graph_sync import GraphSync
+from bot.ingest.intake import WebhookIntake
+from bot.ingest.kit import IngestKit
+from bot.ingest.worker import BackgroundWork
+from storage.ingest import SqlCalendarLinks, SqlReplayGuard
+
+if TYPE_CHECKING:  # bot.app imports this module to build the kit
+    from bot.app import Services
+
+
+def build_ingest(services: Services, *, env: Mapping[str, str] | None = None) -> IngestKit:
+    """``env`` is where secrets named in organisation settings are read (the process environment)."""
+    settings, clock = services.settings, services.clock
+    environment = os.environ if env is None else env
+    http = HttpClient()
+    links = SqlCalendarLinks(services.database)
+    work = BackgroundWork()
+    graph = GraphSync(
+        apis=GraphApis(http, settings=settings, env=environment, clock=clock),
+        links=links,
+        organisations=services.organisations,
+        people=services.people,
+        nudge_service=services.nudge_service,
+        clock=clock,
+        public_url=settings.public_url,
+    )
+    intake = WebhookIntake(
+        organisations=services.organisations,
+        nudge_service=services.nudge_service,
+        replays=SqlReplayGuard(services.database),
+        clock=clock,
+        default_secret=lambda: settings.webhook_secret.value,
+    )
+    return IngestKit(
+        intake=intake,
+        graph=graph,
+        graph_inbox=GraphInbox(sync=graph, links=links, inbound=services.inbound, clock=clock, work=work),
+        work=work,
+        closers=[http.close],
+    )

@@ -1,0 +1,266 @@
+"""Microsoft Graph calendars: subscriptions per person, renewal, events in, delta catch-up.
+
+Every path ends in ``NudgeService`` (idempotent by source id), so a notification processed twice, or a
+delta round that sees an event a notification already brought, changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from bot.domain.organisations import Organisation
+from bot.domain.people import Person
+from bot.ingest.graph_events import GRAPH_SELECT, SOURCE, GraphEventError, read_graph_event, to_calendar_event
+from bot.ingest.ports import CalendarLink, CalendarLinks, EventRef, GoneError, GraphApi, NotFoundError
+from bot.nudges.service import NudgeRefused, NudgeService
+from bot.ports import Clock, Organisations, People
+
+log = logging.getLogger(__name__)
+
+# Outlook event subscriptions live at most 10,080 minutes; we ask for three days and renew a day ahead.
+LIFETIME: Final = timedelta(days=3)
+RENEW_BEFORE: Final = timedelta(days=1)
+WINDOW_DAYS: Final = 60
+GraphApis = Callable[[Organisation], GraphApi]
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeReport:
+    created: int = 0
+    existing: int = 0
+    failed: int = 0
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+
+
+class GraphSync:
+    def __init__(
+        self,
+        *,
+        apis: GraphApis,
+        links: CalendarLinks,
+        organisations: Organisations,
+        people: People,
+        nudge_service: NudgeService,
+        clock: Clock,
+        public_url: str,
+    ) -> None:
+        self._apis, self._links, self._organisations = apis, links, organisations
+        self._people, self._nudges, self._clock = people, nudge_service, clock
+        self._public_url = public_url.rstrip("/")
+
+    # --- subscriptions -------------------------------------------------------------------------------
+
+    async def subscribe_organisation(self, organisation: Organisation) -> SubscribeReport:
+        """A subscription for every active person who has none yet, each followed by a first delta round."""
+        api = self._apis(organisation)
+        created = existing = failed = 0
+        for person in await self._people.list(organisation.id):
+            if await self._links.for_person(SOURCE, person.id):
+                existing += 1
+                continue
+            try:
+                link = await self._create(api, organisation, person)
+                await self.catch_up(link)
+                created += 1
+            except Exception as error:  # one mailbox (unlicensed, no calendar) must not stop the rest
+                log.warning("graph subscription for person %s failed: %s", person.id, type(error).__name__)
+                failed += 1
+        return SubscribeReport(created, existing, failed)
+
+    async def _create(self, api: GraphApi, organisation: Organisation, person: Person) -> CalendarLink:
+        now, secret = self._clock.now(), secrets.token_urlsafe(32)
+        body = {
+            "changeType": "created,updated,deleted",
+            "notificationUrl": f"{self._public_url}/webhooks/graph",
+            "lifecycleNotificationUrl": f"{self._public_url}/webhooks/graph/lifecycle",
+            "resource": f"/users/{person.email}/events",
+            "expirationDateTime": _iso(now + LIFETIME),
+            "clientState": secret,
+        }
+        answer = await api.create_subscription(body)
+        link = CalendarLink(
+            provider=SOURCE,
+            external_id=str(answer["id"]),
+            organisation_id=organisation.id,
+            person_id=person.id,
+            mailbox=person.email,
+            secret=secret,
+            expires_at=_expiry(answer, now + LIFETIME),
+        )
+        await self._links.save(link, now=now)
+        return link
+
+    async def renew_expiring(self) -> int:
+        """Renew what expires within a day; a subscription Graph no longer knows is created again."""
+        now, renewed = self._clock.now(), 0
+        for link in await self._links.expiring(SOURCE, before=now + RENEW_BEFORE):
+            try:
+                await self.renew(link)
+                renewed += 1
+            except Exception as error:
+                log.warning("graph renewal of %s failed: %s", link.external_id, type(error).__name__)
+        return renewed
+
+    async def renew(self, link: CalendarLink) -> None:
+        _, api = await self._organisation_api(link)
+        now = self._clock.now()
+        try:
+            answer = await api.renew_subscription(link.external_id, now + LIFETIME)
+        except NotFoundError:
+            await self.recreate(link)
+            return
+        renewed = replace(link, expires_at=_expiry(answer, now + LIFETIME))
+        await self._links.save(renewed, now=now)
+
+    async def recreate(self, link: CalendarLink) -> None:
+        """After subscriptionRemoved (or a renewal Graph refuses with 404): a new one, then catch up."""
+        organisation, api = await self._organisation_api(link)
+        await self._links.remove(SOURCE, link.external_id)
+        person = await self._people.by_id(link.person_id)
+        if person is None or not person.active:
+            return
+        await self.catch_up(await self._create(api, organisation, person))
+
+    # --- events --------------------------------------------------------------------------------------
+
+    async def event_changed(self, link: CalendarLink, event_id: str) -> None:
+        organisation, api = await self._organisation_api(link)
+        try:
+            data = await api.get_event(link.mailbox, event_id, GRAPH_SELECT)
+        except NotFoundError:
+            await self.event_deleted(link, event_id)
+            return
+        await self._process(organisation, api, link, data)
+
+    async def event_deleted(self, link: CalendarLink, event_id: str) -> None:
+        """Deleted from the organiser's mailbox: the meeting is cancelled. From an attendee's: ignored."""
+        ref = await self._links.ref(SOURCE, link.mailbox, event_id)
+        if ref is None or not ref.organiser:
+            return
+        await self._nudges.meeting_cancelled(ref.organisation_id, source=SOURCE, event_id=ref.event_key)
+
+    async def _process(
+        self, organisation: Organisation, api: GraphApi, link: CalendarLink, data: Mapping[str, Any]
+    ) -> None:
+        try:
+            event = read_graph_event(data)
+        except GraphEventError as error:
+            log.warning("graph event in mailbox of person %s unreadable: %s", link.person_id, error.field)
+            return
+        if event.kind == "seriesMaster" and event.end < self._clock.now():
+            return
+        now = self._clock.now()
+        organiser = event.organiser == link.mailbox.lower() or not event.organiser
+        ref = EventRef(
+            organisation.id, link.person_id, SOURCE, link.mailbox, event.id, event.ical_uid, organiser
+        )
+        await self._links.save_ref(ref, now=now)
+        series = await self._series_key(api, organisation, link, event.series_master_id)
+        if event.kind == "seriesMaster":
+            series = event.ical_uid
+        emails = [event.organiser, *event.attendees, link.mailbox]
+        internal = await self._people.by_emails(organisation.id, [e for e in emails if e])
+        calendar_event = to_calendar_event(event, mailbox=link.mailbox, internal=internal, series_key=series)
+        try:
+            await self._nudges.meeting_changed(organisation.id, calendar_event)
+        except NudgeRefused as refused:
+            log.info("graph event not used: %s", refused.code)
+
+    async def _series_key(
+        self, api: GraphApi, organisation: Organisation, link: CalendarLink, master_id: str | None
+    ) -> str | None:
+        """The series' shared key (the master's iCalUId), remembered so it is fetched once per mailbox."""
+        if master_id is None:
+            return None
+        known = await self._links.ref(SOURCE, link.mailbox, master_id)
+        if known is not None:
+            return known.event_key
+        try:
+            master = await api.get_event(link.mailbox, master_id, ("iCalUId", "organizer"))
+        except NotFoundError:
+            return master_id
+        key = str(master.get("iCalUId") or master_id)
+        organiser = read_organiser(master) in ("", link.mailbox.lower())
+        ref = EventRef(organisation.id, link.person_id, SOURCE, link.mailbox, master_id, key, organiser)
+        await self._links.save_ref(ref, now=self._clock.now())
+        return key
+
+    # --- delta ---------------------------------------------------------------------------------------
+
+    async def catch_up(self, link: CalendarLink) -> int:
+        """One delta round over the next WINDOW_DAYS; an expired delta token starts a full round."""
+        organisation, api = await self._organisation_api(link)
+        cursor = await self._links.cursor(SOURCE, link.person_id)
+        try:
+            return await self._delta_round(organisation, api, link, cursor)
+        except GoneError:
+            await self._links.save_cursor(
+                SOURCE,
+                organisation_id=organisation.id,
+                person_id=link.person_id,
+                cursor=None,
+                now=self._clock.now(),
+            )
+            return await self._delta_round(organisation, api, link, None)
+
+    async def _delta_round(
+        self, organisation: Organisation, api: GraphApi, link: CalendarLink, cursor: str | None
+    ) -> int:
+        params: dict[str, str] | None = None
+        if cursor is None:
+            now = self._clock.now()
+            cursor = f"/users/{link.mailbox}/calendarView/delta"
+            params = {"startDateTime": _iso(now), "endDateTime": _iso(now + timedelta(days=WINDOW_DAYS))}
+        seen = 0
+        while True:
+            page = await api.delta_page(cursor, params)
+            params = None
+            for item in page.get("value") or []:
+                if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
+                    continue
+                seen += 1
+                if "@removed" in item:
+                    await self.event_deleted(link, item["id"])
+                else:
+                    await self._process(organisation, api, link, item)
+            if isinstance(page.get("@odata.nextLink"), str):
+                cursor = page["@odata.nextLink"]
+                continue
+            delta = page.get("@odata.deltaLink")
+            await self._links.save_cursor(
+                SOURCE,
+                organisation_id=organisation.id,
+                person_id=link.person_id,
+                cursor=delta if isinstance(delta, str) else None,
+                now=self._clock.now(),
+            )
+            return seen
+
+    async def _organisation_api(self, link: CalendarLink) -> tuple[Organisation, GraphApi]:
+        organisation = await self._organisations.by_id(link.organisation_id)
+        if organisation is None:
+            raise LookupError(f"no organisation {link.organisation_id}")
+        return organisation, self._apis(organisation)
+
+
+def read_organiser(data: Mapping[str, Any]) -> str:
+    organiser = data.get("organizer")
+    address = organiser.get("emailAddress") if isinstance(organiser, Mapping) else None
+    return str(address.get("address") or "").lower() if isinstance(address, Mapping) else ""
+
+
+def _expiry(answer: Mapping[str, Any], fallback: datetime) -> datetime:
+    value = answer.get("expirationDateTime")
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return fallback
+    return parsed if parsed.tzinfo else fallback

@@ -1,0 +1,36 @@
+"""Everything ingestion offers the web routes, the commands and the scheduled jobs, built once per process
+by ``bot.adapters.calendars.wiring.build_ingest``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.ingest.graph_inbox import GraphInbox
+from bot.ingest.graph_sync import GraphSync
+from bot.ingest.intake import WebhookIntake
+from bot.ingest.worker import BackgroundWork
+
+
+class PushInbox(Protocol):
+    async def accept(self, headers: Mapping[str, str]) -> bool: ...
+
+
+@dataclass
+class IngestKit:
+    intake: WebhookIntake
+    graph: GraphSync
+    graph_inbox: GraphInbox
+    work: BackgroundWork
+    google_inbox: PushInbox | None = None
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def resume(self) -> int:
+        """Work accepted before a restart but not finished."""
+        return await self.graph_inbox.resume()
+
+    async def close(self) -> None:
+        await self.work.close()
+        for close in self.closers:
+            await close()
