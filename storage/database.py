@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -27,6 +27,17 @@ _unit_of_work: ContextVar[AsyncSession | None] = ContextVar("remm_unit_of_work",
 
 class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached; the message says which host or file, never the password."""
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Does this error mean the database cannot be reached right now (as opposed to a bug)?"""
+    if isinstance(error, DatabaseUnavailable | ConnectionError | TimeoutError):
+        return True
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    if isinstance(error, DBAPIError):
+        return bool(error.connection_invalidated)
+    return isinstance(error, OSError)
 
 
 def describe_url(url: str) -> str:

@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bot import metrics
+from storage.database import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,12 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             error.text if error.text and not error.text.startswith(f"{error.status_code}:") else error.reason
         )
         return json_error(error.status_code, code, detail or code, headers=_passthrough(error))
-    except Exception:
+    except Exception as error:
+        if is_unavailable(error):
+            # The platform retries on 503; nothing was accepted, so nothing is lost.
+            log.warning("database unavailable on %s %s", request.method, request.path)
+            return json_error(503, "unavailable", "the database is unavailable; try again shortly",
+                              headers={"Retry-After": "5"})
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_error(
             500, "internal", "something went wrong on our side; the request id is in X-Request-Id"
