@@ -79,6 +79,7 @@ class SqlNudges:
         all in one transaction. A queued, unsent nudge is replaced; a suppressed one withdraws it."""
         async with self._db.transaction() as session:
             row = await _nudge(session, nudge.person_id, nudge.subject)
+            new = row is None
             if row is None:
                 row = NudgeRow(
                     organisation_id=nudge.organisation_id,
@@ -94,13 +95,20 @@ class SqlNudges:
             _apply(row, nudge, now)
             await session.flush()
             assert row.id is not None
-            await withdraw(session, person_id=nudge.person_id, key=nudge.subject, now=now)
+            if not new:  # a new decision has nothing queued to withdraw or bring back
+                await withdraw(session, person_id=nudge.person_id, key=nudge.subject, now=now)
+            # A new decision's outbox state is known: queued below, or no row at all ("").
+            outbox_state: str | None = "" if new else None
             if delivery is not None and compose is not None and nudge.decision is Decision.SEND:
-                await _requeue(session, row, nudge, delivery, compose(row.id))
-                row.status = NudgeStatus.QUEUED.value
+                message = compose(row.id)
+                if new:
+                    await _enqueue_nudge(session, nudge, delivery, message)
+                else:
+                    await _requeue(session, nudge, delivery, message)
+                row.status, outbox_state = NudgeStatus.QUEUED.value, OutboxState.QUEUED.value
             elif nudge.decision is Decision.SEND:
                 row.status = NudgeStatus.SHOWN.value
-            return await _record(session, row)
+            return await _record(session, row, outbox_state=outbox_state)
 
     async def withdraw(self, *, person_id: int, subject: str, now: datetime) -> bool:
         """Withdraw a nudge that has not gone out yet; a delivered one stays as it was."""
@@ -251,8 +259,23 @@ def _apply(row: NudgeRow, nudge: NudgeWrite, now: datetime) -> None:
     row.status = NudgeStatus.SUPPRESSED.value if nudge.decision is Decision.SUPPRESS else row.status
 
 
+async def _enqueue_nudge(
+    session: AsyncSession, nudge: NudgeWrite, delivery: Delivery, message: OutgoingMessage
+) -> None:
+    await enqueue(
+        session,
+        organisation_id=nudge.organisation_id,
+        person_id=nudge.person_id,
+        key=nudge.subject,
+        kind=OutboxKind.NUDGE,
+        channel=delivery.channel,
+        message=message,
+        due_at=delivery.due_at,
+    )
+
+
 async def _requeue(
-    session: AsyncSession, row: NudgeRow, nudge: NudgeWrite, delivery: Delivery, message: OutgoingMessage
+    session: AsyncSession, nudge: NudgeWrite, delivery: Delivery, message: OutgoingMessage
 ) -> None:
     """(person, subject, kind) is unique in the outbox: a withdrawn earlier version is brought back."""
     query = select(OutboxRow).where(
@@ -262,16 +285,7 @@ async def _requeue(
     )
     existing = (await session.execute(query)).scalar()
     if existing is None:
-        await enqueue(
-            session,
-            organisation_id=nudge.organisation_id,
-            person_id=nudge.person_id,
-            key=nudge.subject,
-            kind=OutboxKind.NUDGE,
-            channel=delivery.channel,
-            message=message,
-            due_at=delivery.due_at,
-        )
+        await _enqueue_nudge(session, nudge, delivery, message)
         return
     if existing.state in _DELIVERED:
         return  # never send the same decision twice; the service does not ask, but storage holds the line
@@ -283,14 +297,17 @@ async def _requeue(
     existing.next_attempt_at, existing.attempts, existing.updated_at = delivery.due_at, 0, delivery.due_at
 
 
-async def _record(session: AsyncSession, row: NudgeRow) -> NudgeRecord:
+async def _record(session: AsyncSession, row: NudgeRow, *, outbox_state: str | None = None) -> NudgeRecord:
+    """The stored nudge; ``outbox_state`` when the caller knows it already (saves a query)."""
     assert row.id is not None
-    query = select(OutboxRow.state).where(
-        OutboxRow.person_id == row.person_id,
-        OutboxRow.key == row.subject,
-        OutboxRow.kind == OutboxKind.NUDGE.value,
-    )
-    state = (await session.execute(query)).scalar()
+    state = outbox_state
+    if state is None:
+        query = select(OutboxRow.state).where(
+            OutboxRow.person_id == row.person_id,
+            OutboxRow.key == row.subject,
+            OutboxRow.kind == OutboxKind.NUDGE.value,
+        )
+        state = (await session.execute(query)).scalar()
     return NudgeRecord(
         id=row.id,
         organisation_id=row.organisation_id,
