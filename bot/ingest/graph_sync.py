@@ -60,20 +60,25 @@ class GraphSync:
 
     async def subscribe_organisation(self, organisation: Organisation) -> SubscribeReport:
         """A subscription for every active person who has none yet, each followed by a first delta round."""
-        api = self._apis(organisation)
+        self._apis(organisation)  # NotConfigured before anything is tried
         created = existing = failed = 0
         for person in await self._people.list(organisation.id):
             if await self._links.for_person(SOURCE, person.id):
                 existing += 1
                 continue
             try:
-                link = await self._create(api, organisation, person)
-                await self.catch_up(link)
+                await self.subscribe(organisation, person)
                 created += 1
             except Exception as error:  # one mailbox (unlicensed, no calendar) must not stop the rest
                 log.warning("graph subscription for person %s failed: %s", person.id, type(error).__name__)
                 failed += 1
         return SubscribeReport(created, existing, failed)
+
+    async def subscribe(self, organisation: Organisation, person: Person) -> CalendarLink:
+        """One person's subscription, then a first delta round (which stores the delta link)."""
+        link = await self._create(self._apis(organisation), organisation, person)
+        await self.catch_up(link)
+        return link
 
     async def _create(self, api: GraphApi, organisation: Organisation, person: Person) -> CalendarLink:
         now, secret = self._clock.now(), secrets.token_urlsafe(32)

@@ -3,13 +3,16 @@ by ``bot.adapters.calendars.wiring.build_ingest``."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.ingest.directory import DirectoryService
+from bot.ingest.graph_events import SOURCE
 from bot.ingest.graph_inbox import GraphInbox
 from bot.ingest.graph_sync import GraphSync
 from bot.ingest.intake import WebhookIntake
+from bot.ingest.ports import CalendarLink, CalendarLinks, TripStore
 from bot.ingest.worker import BackgroundWork
 
 
@@ -23,8 +26,14 @@ class IngestKit:
     graph: GraphSync
     graph_inbox: GraphInbox
     work: BackgroundWork
+    links: CalendarLinks
+    directory: DirectoryService
+    trips: TripStore
     google_inbox: PushInbox | None = None
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def graph_links(self) -> Sequence[CalendarLink]:
+        return await self.links.all(SOURCE)
 
     async def resume(self) -> int:
         """Work accepted before a restart but not finished."""

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from bot.adapters.calendars.google_api import GoogleApis
 from bot.adapters.calendars.graph_api import GraphApis
 from bot.adapters.calendars.http import HttpClient
+from bot.ingest.directory import DirectoryService
 from bot.ingest.graph_inbox import GraphInbox
 from bot.ingest.graph_sync import GraphSync
 from bot.ingest.intake import WebhookIntake
 from bot.ingest.kit import IngestKit
 from bot.ingest.worker import BackgroundWork
-from storage.ingest import SqlCalendarLinks, SqlReplayGuard
+from storage.ingest import SqlCalendarLinks, SqlDirectory, SqlReplayGuard, SqlTripImport
 
 if TYPE_CHECKING:  # bot.app imports this module to build the kit
     from bot.app import Services
@@ -26,8 +29,10 @@ def build_ingest(services: Services, *, env: Mapping[str, str] | None = None) ->
     http = HttpClient()
     links = SqlCalendarLinks(services.database)
     work = BackgroundWork()
+    graph_apis = GraphApis(http, settings=settings, env=environment, clock=clock)
+    google_apis = GoogleApis(http, settings=settings, env=environment, clock=clock)
     graph = GraphSync(
-        apis=GraphApis(http, settings=settings, env=environment, clock=clock),
+        apis=graph_apis,
         links=links,
         organisations=services.organisations,
         people=services.people,
@@ -47,5 +52,25 @@ def build_ingest(services: Services, *, env: Mapping[str, str] | None = None) ->
         graph=graph,
         graph_inbox=GraphInbox(sync=graph, links=links, inbound=services.inbound, clock=clock, work=work),
         work=work,
+        links=links,
+        directory=DirectoryService(
+            directory=SqlDirectory(services.database),
+            offices=services.offices,
+            gazetteer=services.gazetteer,
+            clock=clock,
+            graph=graph_apis,
+            google=google_apis,
+        ),
+        trips=SqlTripImport(services.database),
         closers=[http.close],
     )
+
+
+@asynccontextmanager
+async def ingest_for_command(services: Services, env: Mapping[str, str]) -> AsyncIterator[IngestKit]:
+    """A command's kit: secrets named in settings may come from its .env too; closed when it ends."""
+    services.ingest = build_ingest(services, env=env)
+    try:
+        yield services.ingest
+    finally:
+        await services.ingest.close()
