@@ -3,6 +3,7 @@ organisation's people) and `remm-bot calendar ics --as EMAIL FILE|URL` (an iCale
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,6 +19,7 @@ from bot.commands.common import (
     run,
     with_services,
 )
+from bot.ingest.ical import MAX_BYTES, WINDOW_DAYS
 from bot.ingest.ports import NotConfigured, ProviderError
 
 calendar_app = typer.Typer(help="Calendars: Microsoft 365, Google Workspace and iCalendar feeds.")
@@ -51,3 +53,46 @@ def subscribe_command(
         )
 
     run(with_services(load_settings(), work))
+
+
+@calendar_app.command("ics")
+@command
+def ics_command(
+    source: Annotated[str, typer.Argument(help="An .ics file, or an http(s)/webcal feed address to poll.")],
+    email: Annotated[str, typer.Option("--as", help="Whose calendar it is (their email).")],
+    org: Annotated[str | None, typer.Option("--org", help="Organisation id (default: the only one).")] = None,
+) -> None:
+    """Read an iCalendar file once, or store a feed (polled by the scheduler) and read it now."""
+    is_feed = source.strip().lower().startswith(("http://", "https://", "webcal://"))
+    data = b"" if is_feed else _read_file(Path(source))
+    env = environment()
+
+    async def work(services: Services) -> None:
+        organisation = await pick_organisation(services, org)
+        person = await services.people.by_email(organisation.id, email)
+        if person is None:
+            raise BadInput(f"--as {email}: no such person in {organisation.slug}")
+        async with ingest_for_command(services, env) as kit:
+            try:
+                if is_feed:
+                    feed = await kit.ics.add_feed(organisation, person, source)
+                    report = await kit.ics.poll(feed)
+                else:
+                    report = await kit.ics.import_file(organisation, person, data)
+            except (ValueError, ProviderError) as error:
+                raise BadInput(f"{source}: {error}") from None
+        stored = "feed stored; " if is_feed else ""
+        typer.echo(
+            f"{person.email}: {stored}{report.occurrences} occurrences in the next {WINDOW_DAYS} days, "
+            f"{report.nudges} nudges, {report.cancelled} cancelled, {report.refused} not used"
+        )
+
+    run(with_services(load_settings(), work))
+
+
+def _read_file(path: Path) -> bytes:
+    if not path.is_file():
+        raise BadInput(f"{path}: no such file")
+    if path.stat().st_size > MAX_BYTES:
+        raise BadInput(f"{path}: larger than 5 MB")
+    return path.read_bytes()

@@ -42,6 +42,12 @@ async def catch_up_graph(services: HasIngest) -> str:
     return f"{seen} graph events caught up"
 
 
+async def poll_ics_feeds(services: HasIngest) -> str:
+    """Every stored iCalendar feed, read again (a 304 when unchanged)."""
+    report = await services.ingest.ics.poll_all()
+    return f"{report.occurrences} feed occurrences read, {report.nudges} nudges, {report.cancelled} cancelled"
+
+
 async def sync_people(services: HasIngest) -> str:
     """Every organisation with a directory configured: people added, updated and deactivated."""
     done = []

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.ingest.directory import DirectoryService
+from bot.ingest.feeds import IcsSync
 from bot.ingest.graph_events import SOURCE
 from bot.ingest.graph_inbox import GraphInbox
 from bot.ingest.graph_sync import GraphSync
@@ -28,6 +29,7 @@ class IngestKit:
     work: BackgroundWork
     links: CalendarLinks
     directory: DirectoryService
+    ics: IcsSync
     trips: TripStore
     google_inbox: PushInbox | None = None
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import shutil
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from bot.app import SERVICES, Services, create_app
+from bot.app import SERVICES, Services, build_services, create_app
 from bot.ingest.signatures import sign
+from bot.sample_loader import load_sample
 from bot.settings import Settings
 from storage.database import Database
 from storage.tables import MeetingRow, NudgeRow, OutboxRow, TripRow
@@ -120,3 +124,38 @@ async def count_rows(services: Services) -> dict[str, int]:
 async def outbox(services: Services) -> list[OutboxRow]:
     async with services.database.session() as session:
         return list((await session.execute(select(OutboxRow).order_by(OutboxRow.id))).scalars())
+
+
+def _run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+@pytest.fixture
+def env(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A SQLite database with the sample organisation, and the CLI's environment pointing at it."""
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "remm.db"
+    shutil.copy(sqlite_template, target)
+    url = f"sqlite+aiosqlite:///{target}"
+
+    async def load() -> None:
+        database = Database.open(url)
+        try:
+            await load_sample(build_services(Settings.from_env({"DATABASE_URL": url}), database))
+        finally:
+            await database.close()
+
+    _run(load())
+    return {"DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
+
+
+def rows_of(env: dict[str, str], table: type[Any]) -> list[Any]:
+    async def read() -> list[Any]:
+        database = Database.open(env["DATABASE_URL"])
+        try:
+            async with database.session() as session:
+                return list((await session.execute(select(table).order_by(table.id))).scalars())
+        finally:
+            await database.close()
+
+    return _run(read())  # type: ignore[no-any-return]

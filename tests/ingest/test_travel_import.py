@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import shutil
 from pathlib import Path
-from typing import Any
 
-import pytest
 from openpyxl import Workbook
-from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bot.app import build_services
 from bot.cli import app
-from bot.sample_loader import load_sample
-from bot.settings import Settings
-from storage.database import Database
 from storage.tables import OfficeRow, PersonRow, TripRow
+from tests.ingest.conftest import rows_of
 
 runner = CliRunner()
 
@@ -28,41 +20,6 @@ B-2;2025-03-10;;Göteborg;Malmö;Tåg;maja.nordin@mhs.example.se;;1
 B-3;2025-04-01;2025-04-01;Sthlm;Uppsala;bil;;;2
 B-4;2025-05-12;;;Umeå;tåg;sofia.akesson@mhs.example.se;;1
 """
-
-
-def _run(coroutine: Any) -> Any:
-    return asyncio.run(coroutine)
-
-
-@pytest.fixture
-def env(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """A SQLite database with the sample organisation, and the CLI's environment pointing at it."""
-    monkeypatch.chdir(tmp_path)
-    target = tmp_path / "remm.db"
-    shutil.copy(sqlite_template, target)
-    url = f"sqlite+aiosqlite:///{target}"
-
-    async def load() -> None:
-        database = Database.open(url)
-        try:
-            await load_sample(build_services(Settings.from_env({"DATABASE_URL": url}), database))
-        finally:
-            await database.close()
-
-    _run(load())
-    return {"DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
-
-
-def rows_of(env: dict[str, str], table: type[Any]) -> list[Any]:
-    async def read() -> list[Any]:
-        database = Database.open(env["DATABASE_URL"])
-        try:
-            async with database.session() as session:
-                return list((await session.execute(select(table).order_by(table.id))).scalars())
-        finally:
-            await database.close()
-
-    return _run(read())  # type: ignore[no-any-return]
 
 
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from multidict import CIMultiDict
 
 from bot.ingest.ports import GoneError, NotFoundError, ProviderError
 
@@ -66,7 +67,7 @@ class HttpClient:
                 body = await response.content.read(max_bytes + 1)
                 if len(body) > max_bytes:
                     raise ProviderError(response.status, "the answer is too large")
-                answer = Answer(response.status, dict(response.headers), body)
+                answer = Answer(response.status, CIMultiDict(response.headers), body)
         except (aiohttp.ClientError, TimeoutError) as error:
             raise ProviderError(0, f"{method} failed: {type(error).__name__}") from None
         if 200 <= answer.status < 300 or answer.status in ok:

@@ -7,16 +7,18 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from bot.adapters.calendars.feeds import HttpFeedFetcher
 from bot.adapters.calendars.google_api import GoogleApis
 from bot.adapters.calendars.graph_api import GraphApis
 from bot.adapters.calendars.http import HttpClient
 from bot.ingest.directory import DirectoryService
+from bot.ingest.feeds import IcsSync
 from bot.ingest.graph_inbox import GraphInbox
 from bot.ingest.graph_sync import GraphSync
 from bot.ingest.intake import WebhookIntake
 from bot.ingest.kit import IngestKit
 from bot.ingest.worker import BackgroundWork
-from storage.ingest import SqlCalendarLinks, SqlDirectory, SqlReplayGuard, SqlTripImport
+from storage.ingest import SqlCalendarLinks, SqlDirectory, SqlFeeds, SqlReplayGuard, SqlTripImport
 
 if TYPE_CHECKING:  # bot.app imports this module to build the kit
     from bot.app import Services
@@ -62,6 +64,14 @@ def build_ingest(services: Services, *, env: Mapping[str, str] | None = None) ->
             google=google_apis,
         ),
         trips=SqlTripImport(services.database),
+        ics=IcsSync(
+            feeds=SqlFeeds(services.database),
+            fetcher=HttpFeedFetcher(http),
+            organisations=services.organisations,
+            people=services.people,
+            nudge_service=services.nudge_service,
+            clock=clock,
+        ),
         closers=[http.close],
     )
 
