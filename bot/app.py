@@ -33,6 +33,7 @@ from bot.settings import Settings
 from bot.web.health import health_routes
 from bot.web.metrics_route import metrics_routes
 from bot.web.middleware import json_errors, request_ids
+from bot.web.rate_limit import SourceRateLimit
 from bot.web.webhooks import install_webhooks
 from storage.database import Database
 from storage.inbound import SqlInboundLog
@@ -161,7 +162,11 @@ def create_app(settings: Settings, *, sample: bool = False, clock: Clock | None 
     ``sample`` loads the sample organisation into an empty database on first start (``make run``).
     The outbox dispatcher runs in this process unless SCHEDULER_ENABLED=false (split deployments).
     """
-    app = web.Application(middlewares=[request_ids, json_errors], client_max_size=MAX_BODY_BYTES)
+    # Outermost first: request ids, then errors as JSON (incl. 429s from the webhook rate limit).
+    limiter = SourceRateLimit()
+    app = web.Application(
+        middlewares=[request_ids, json_errors, limiter.middleware], client_max_size=MAX_BODY_BYTES
+    )
 
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         services = await open_services(settings, clock=clock)
