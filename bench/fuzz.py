@@ -58,9 +58,8 @@ def main() -> int:
             started = time.perf_counter()
             statuses, problems = fuzz_route(server, path, args.cases)
             seconds = time.perf_counter() - started
-            print(
-                f"{path}: {sum(statuses.values())} cases in {seconds:.0f} s, statuses {dict(sorted(statuses.items()))}"
-            )
+            seen = dict(sorted(statuses.items()))
+            print(f"{path}: {sum(statuses.values())} cases in {seconds:.0f} s, statuses {seen}")
             for problem in problems[:5]:
                 print(f"   PROBLEM {problem}")
             failed |= bool(problems)
