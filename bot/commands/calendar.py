@@ -29,11 +29,11 @@ calendar_app = typer.Typer(help="Calendars: Microsoft 365, Google Workspace and 
 @command
 def subscribe_command(
     org: Annotated[str | None, typer.Option("--org", help="Organisation id (default: the only one).")] = None,
-    provider: Annotated[str, typer.Option(help="graph (Microsoft 365).")] = "graph",
+    provider: Annotated[str, typer.Option(help="graph (Microsoft 365) or google (Workspace).")] = "graph",
 ) -> None:
     """Watch every active person's calendar; each new subscription first catches up on the next 60 days."""
-    if provider != "graph":
-        raise BadInput(f"--provider must be graph, got {provider!r}")
+    if provider not in ("graph", "google"):
+        raise BadInput(f"--provider must be graph or google, got {provider!r}")
     env = environment()
 
     async def work(services: Services) -> None:
@@ -41,8 +41,9 @@ def subscribe_command(
             raise BadInput("PUBLIC_URL must be the bot's public https address: notifications are sent there")
         organisation = await pick_organisation(services, org)
         async with ingest_for_command(services, env) as kit:
+            sync = kit.graph if provider == "graph" else kit.google
             try:
-                report = await kit.graph.subscribe_organisation(organisation)
+                report = await sync.subscribe_organisation(organisation)
             except NotConfigured as error:
                 raise BadInput(str(error)) from None
             except ProviderError as error:

@@ -109,7 +109,7 @@ class DirectoryService:
     async def sync(
         self, organisation: Organisation, source: str | None = None
     ) -> tuple[str, DirectoryResult]:
-        """From Entra ID when the organisation has Graph credentials, else Google Workspace."""
+        """From the organisation's directory: Entra ID through Graph, or Google Workspace."""
         chosen = source or self._source(organisation)
         entries = await (
             self.from_graph(organisation) if chosen == "graph" else self.from_google(organisation)
@@ -119,6 +119,10 @@ class DirectoryService:
         return chosen, await self.apply(organisation, entries, deactivate_missing=True)
 
     def _source(self, organisation: Organisation) -> str:
+        """settings.directory ("graph" or "google") when set; else Graph when configured, else Google."""
+        chosen = organisation.settings.get("directory")
+        if chosen in ("graph", "google"):
+            return str(chosen)
         try:
             self._graph(organisation)
             return "graph"

@@ -29,6 +29,22 @@ async def renew_graph_subscriptions(services: HasIngest) -> str:
     return f"{await services.ingest.graph.renew_expiring()} graph subscriptions renewed"
 
 
+async def renew_google_channels(services: HasIngest) -> str:
+    """Google channels cannot be renewed: a new one is opened a day before the old one ends."""
+    return f"{await services.ingest.google.renew_expiring()} google channels renewed"
+
+
+async def catch_up_google(services: HasIngest) -> str:
+    """An incremental sync of every watched Google calendar, in case a push was lost."""
+    seen = 0
+    for link in await services.ingest.google.links():
+        try:
+            seen += await services.ingest.google.catch_up(link)
+        except Exception as error:
+            log.warning("google catch-up for channel %s failed: %s", link.external_id, type(error).__name__)
+    return f"{seen} google events caught up"
+
+
 async def catch_up_graph(services: HasIngest) -> str:
     """A delta round for every subscribed mailbox: what notifications missed (downtime) is caught up."""
     seen = 0

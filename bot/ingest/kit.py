@@ -3,22 +3,18 @@ by ``bot.adapters.calendars.wiring.build_ingest``."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from bot.ingest.directory import DirectoryService
 from bot.ingest.feeds import IcsSync
+from bot.ingest.google_sync import GoogleInbox, GoogleSync
 from bot.ingest.graph_events import SOURCE
 from bot.ingest.graph_inbox import GraphInbox
 from bot.ingest.graph_sync import GraphSync
 from bot.ingest.intake import WebhookIntake
 from bot.ingest.ports import CalendarLink, CalendarLinks, TripStore
 from bot.ingest.worker import BackgroundWork
-
-
-class PushInbox(Protocol):
-    async def accept(self, headers: Mapping[str, str]) -> bool: ...
 
 
 @dataclass
@@ -31,7 +27,8 @@ class IngestKit:
     directory: DirectoryService
     ics: IcsSync
     trips: TripStore
-    google_inbox: PushInbox | None = None
+    google: GoogleSync
+    google_inbox: GoogleInbox
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def graph_links(self) -> Sequence[CalendarLink]:
@@ -39,7 +36,7 @@ class IngestKit:
 
     async def resume(self) -> int:
         """Work accepted before a restart but not finished."""
-        return await self.graph_inbox.resume()
+        return await self.graph_inbox.resume() + await self.google_inbox.resume()
 
     async def close(self) -> None:
         await self.work.close()

@@ -101,8 +101,7 @@ class Webhooks:
         body = await _read_body(request)
         if isinstance(body, web.Response):
             return body
-        inbox = self._kit().google_inbox
-        if inbox is None or not await inbox.accept(request.headers):
+        if not await self._kit().google_inbox.accept(request.headers):
             return refusal(403, "unknown_channel", "unknown channel or wrong channel token")
         return web.Response(status=200)
 

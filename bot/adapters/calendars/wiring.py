@@ -13,6 +13,7 @@ from bot.adapters.calendars.graph_api import GraphApis
 from bot.adapters.calendars.http import HttpClient
 from bot.ingest.directory import DirectoryService
 from bot.ingest.feeds import IcsSync
+from bot.ingest.google_sync import GoogleInbox, GoogleSync
 from bot.ingest.graph_inbox import GraphInbox
 from bot.ingest.graph_sync import GraphSync
 from bot.ingest.intake import WebhookIntake
@@ -35,6 +36,15 @@ def build_ingest(services: Services, *, env: Mapping[str, str] | None = None) ->
     google_apis = GoogleApis(http, settings=settings, env=environment, clock=clock)
     graph = GraphSync(
         apis=graph_apis,
+        links=links,
+        organisations=services.organisations,
+        people=services.people,
+        nudge_service=services.nudge_service,
+        clock=clock,
+        public_url=settings.public_url,
+    )
+    google = GoogleSync(
+        apis=google_apis,
         links=links,
         organisations=services.organisations,
         people=services.people,
@@ -72,6 +82,8 @@ def build_ingest(services: Services, *, env: Mapping[str, str] | None = None) ->
             nudge_service=services.nudge_service,
             clock=clock,
         ),
+        google=google,
+        google_inbox=GoogleInbox(sync=google, inbound=services.inbound, clock=clock, work=work),
         closers=[http.close],
     )
 
