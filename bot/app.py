@@ -106,7 +106,9 @@ def build_services(settings: Settings, database: Database, *, clock: Clock | Non
         atomic=database.unit_of_work,
         on_enqueued=lambda: holder[0].wake_dispatcher() if holder else None,
     )
-    choices = NudgeChoices(nudges, gazetteer, clock)
+    choices = NudgeChoices(
+        nudges, gazetteer, clock, on_digital=lambda o, p, n: holder[0].ingest.make_digital(o, p, n)
+    )
     policies = SqlPolicies(database)
     library = PolicyLibrary(policies)
     chat = ChatDeps(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
+from bot.ingest.digital import MakeDigital
 from bot.ingest.directory import DirectoryService
 from bot.ingest.feeds import IcsSync
 from bot.ingest.google_sync import GoogleInbox, GoogleSync
@@ -29,6 +30,7 @@ class IngestKit:
     trips: TripStore
     google: GoogleSync
     google_inbox: GoogleInbox
+    make_digital: MakeDigital
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def graph_links(self) -> Sequence[CalendarLink]:

@@ -131,6 +131,8 @@ class CalendarLinks(Protocol):
 
     async def organiser_ref(self, organisation_id: int, provider: str, event_key: str) -> EventRef | None: ...
 
+    async def meeting_source(self, meeting_id: int) -> tuple[int, str, str, int | None] | None: ...
+
 
 class InboundLog(Protocol):
     async def begin(

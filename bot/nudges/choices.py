@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
@@ -44,9 +45,21 @@ class ChoiceResult:
     recorded: OutcomeChoice | None = None
 
 
+OnDigital = Callable[[Organisation, Person, NudgeRecord], Awaitable[None]]
+
+
 class NudgeChoices:
-    def __init__(self, nudges: NudgeStore, airports: AirportFinder, clock: Clock) -> None:
+    def __init__(
+        self,
+        nudges: NudgeStore,
+        airports: AirportFinder,
+        clock: Clock,
+        *,
+        on_digital: OnDigital | None = None,
+    ) -> None:
+        """``on_digital`` runs after a digital choice is recorded (the calendar write-back, when allowed)."""
         self._nudges, self._airports, self._clock = nudges, airports, clock
+        self._on_digital = on_digital
 
     async def choose(
         self, organisation: Organisation, person: Person, action: ActionId, value: str, inputs: dict[str, str]
@@ -111,6 +124,8 @@ class NudgeChoices:
         ):
             return ChoiceResult(replies=(OutgoingMessage(text("nudges.already_chosen", locale)),))
         await self._apply_preferences(organisation, person, choice)
+        if choice is OutcomeChoice.DIGITAL and self._on_digital is not None:
+            await self._on_digital(organisation, person, nudge)
         original = self._original(nudge, trip, locale)
         return ChoiceResult(
             replies=self._follow_up(organisation, nudge, choice, locale),

@@ -11,6 +11,7 @@ from bot.adapters.calendars.feeds import HttpFeedFetcher
 from bot.adapters.calendars.google_api import GoogleApis
 from bot.adapters.calendars.graph_api import GraphApis
 from bot.adapters.calendars.http import HttpClient
+from bot.ingest.digital import MakeDigital
 from bot.ingest.directory import DirectoryService
 from bot.ingest.feeds import IcsSync
 from bot.ingest.google_sync import GoogleInbox, GoogleSync
@@ -84,6 +85,7 @@ def build_ingest(services: Services, *, env: Mapping[str, str] | None = None) ->
         ),
         google=google,
         google_inbox=GoogleInbox(sync=google, inbound=services.inbound, clock=clock, work=work),
+        make_digital=MakeDigital(links=links, apis=graph_apis),
         closers=[http.close],
     )
 
