@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test format clean
+.PHONY: run test format clean teams-package
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: $(STAMP) $(CHROMIUM)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The Teams app package to upload (needs MICROSOFT_APP_ID and PUBLIC_URL; see docs/teams.md).
+teams-package: $(STAMP)
+	$(BIN)/python teams/build.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache
