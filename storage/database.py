@@ -21,6 +21,13 @@ from sqlalchemy.pool import ConnectionPoolEntry
 log = logging.getLogger(__name__)
 
 
+# Sorting in a subquery makes PostgreSQL take the locks in key order (a select-list function may otherwise
+# run before an ORDER BY of the same level).
+_LOCK_IN_ORDER = (
+    "SELECT pg_advisory_xact_lock(hashtext(k)) "
+    "FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"
+)
+
 # The session of the unit of work this task is inside, if any (see Database.unit_of_work).
 _unit_of_work: ContextVar[AsyncSession | None] = ContextVar("remm_unit_of_work", default=None)
 
@@ -132,8 +139,11 @@ class Database:
 
     async def _lock(self, session: AsyncSession, keys: Sequence[str]) -> None:
         if self.is_postgres:
-            for key in sorted(set(keys)):
-                await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+            if keys:  # one statement, in sorted order, so that two units never wait on each other in a ring
+                await session.execute(
+                    text(_LOCK_IN_ORDER),
+                    {"keys": sorted(set(keys))},
+                )
         else:
             # Any write takes SQLite's writer lock until commit; no row matches, nothing changes.
             await session.execute(text("UPDATE organisations SET id = id WHERE id = -1"))
