@@ -133,26 +133,26 @@ class SqlCalendarLinks:
                 )
 
     async def save_ref(self, ref: EventRef, *, now: datetime) -> None:
+        """Insert or update by (provider, mailbox, external id), in one statement."""
+        values = {
+            "organisation_id": ref.organisation_id,
+            "person_id": ref.person_id,
+            "provider": ref.provider,
+            "mailbox": ref.mailbox,
+            "external_id": ref.external_id,
+            "event_key": ref.event_key,
+            "organiser": ref.organiser,
+            "updated_at": now,
+        }
+        changing = ("organisation_id", "person_id", "event_key", "organiser", "updated_at")
         async with self._db.transaction() as session:
-            query = select(CalendarEventRefRow).where(
-                CalendarEventRefRow.provider == ref.provider,
-                CalendarEventRefRow.mailbox == ref.mailbox,
-                CalendarEventRefRow.external_id == ref.external_id,
-            )
-            row = (await session.execute(query)).scalar()
-            if row is None:
-                row = CalendarEventRefRow(
-                    organisation_id=ref.organisation_id,
-                    person_id=ref.person_id,
-                    provider=ref.provider,
-                    mailbox=ref.mailbox,
-                    external_id=ref.external_id,
-                    event_key=ref.event_key,
-                    updated_at=now,
+            statement = insert_for(session)(CalendarEventRefRow).values(**values)
+            await session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["provider", "mailbox", "external_id"],
+                    set_={name: values[name] for name in changing},
                 )
-                session.add(row)
-            row.organisation_id, row.person_id = ref.organisation_id, ref.person_id
-            row.event_key, row.organiser, row.updated_at = ref.event_key, ref.organiser, now
+            )
 
     async def ref(self, provider: str, mailbox: str, external_id: str) -> EventRef | None:
         query = select(CalendarEventRefRow).where(

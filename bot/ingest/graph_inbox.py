@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from bot.ingest.cache import TtlCache
 from bot.ingest.graph_events import SOURCE
 from bot.ingest.graph_sync import GraphSync
 from bot.ingest.intake import IntakeError
@@ -73,6 +74,9 @@ class GraphInbox:
         work: BackgroundWork,
     ) -> None:
         self._sync, self._links, self._inbound, self._clock, self._work = sync, links, inbound, clock, work
+        # Subscriptions are looked up on every notification; their secret never changes, so a minute is safe.
+        self._known: TtlCache[str, CalendarLink] = TtlCache(seconds=60, max_items=100_000)
+        self._in_flight: set[int] = set()  # submitted here and not finished: resume leaves them alone
 
     async def accept(self, payload: Any) -> int:
         """Change notifications; returns how many were new and genuine (each processed afterwards)."""
@@ -94,13 +98,17 @@ class GraphInbox:
             if entry is None:
                 continue
             accepted += 1
-            self._submit(entry, source, kept)
+            self._submit(entry, source, kept, link)
         return accepted
 
-    def _submit(self, entry_id: int, source: str, item: Mapping[str, Any]) -> None:
+    def _submit(self, entry_id: int, source: str, item: Mapping[str, Any], link: CalendarLink | None) -> None:
         async def job() -> None:
-            await self._handle(entry_id, source, item)
+            try:
+                await self._handle(entry_id, source, item, link)
+            finally:
+                self._in_flight.discard(entry_id)
 
+        self._in_flight.add(entry_id)
         self._work.submit(f"{source}:{entry_id}", job)
 
     async def _genuine(self, item: Mapping[str, Any]) -> CalendarLink | None:
@@ -108,7 +116,7 @@ class GraphInbox:
         if not isinstance(subscription, str) or not _ID.fullmatch(subscription):
             log.warning("graph notification without a subscription id ignored")
             return None
-        link = await self._links.get(SOURCE, subscription)
+        link = await self._link(subscription)
         if link is None:
             log.warning("graph notification for unknown subscription %s ignored", subscription[:64])
             return None
@@ -117,8 +125,20 @@ class GraphInbox:
             return None
         return link
 
-    async def _handle(self, entry_id: int, source: str, item: Mapping[str, Any]) -> None:
-        link = await self._links.get(SOURCE, str(item.get("subscriptionId")))
+    async def _link(self, subscription: str) -> CalendarLink | None:
+        link = self._known.get(subscription)
+        if link is None:
+            link = await self._links.get(SOURCE, subscription)
+            if link is not None:
+                self._known.put(subscription, link)
+        return link
+
+    async def _handle(
+        self, entry_id: int, source: str, item: Mapping[str, Any], link: CalendarLink | None = None
+    ) -> None:
+        if link is None or source == LIFECYCLE:  # a lifecycle event may replace the subscription
+            self._known.forget(str(item.get("subscriptionId")))
+            link = await self._links.get(SOURCE, str(item.get("subscriptionId")))
         try:
             if link is not None:
                 await (self._lifecycle(link, item) if source == LIFECYCLE else self._change(link, item))
@@ -155,7 +175,7 @@ class GraphInbox:
         resumed = 0
         for source in (CHANGES, LIFECYCLE):
             for entry in await self._inbound.unfinished(source=source, limit=1000):
-                if isinstance(entry.payload, Mapping):
-                    self._submit(entry.id, source, entry.payload)
+                if isinstance(entry.payload, Mapping) and entry.id not in self._in_flight:
+                    self._submit(entry.id, source, entry.payload, None)
                     resumed += 1
         return resumed

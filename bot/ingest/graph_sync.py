@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 from bot.domain.organisations import Organisation
 from bot.domain.people import Person
+from bot.ingest.cache import TtlCache
 from bot.ingest.graph_events import GRAPH_SELECT, SOURCE, GraphEventError, read_graph_event, to_calendar_event
 from bot.ingest.ports import CalendarLink, CalendarLinks, EventRef, GoneError, GraphApi, NotFoundError
 from bot.nudges.service import NudgeRefused, NudgeService
@@ -55,6 +56,10 @@ class GraphSync:
         self._apis, self._links, self._organisations = apis, links, organisations
         self._people, self._nudges, self._clock = people, nudge_service, clock
         self._public_url = public_url.rstrip("/")
+        # Hot-path lookups, per process and short-lived: a mailbox's event references (written only when
+        # they change) and whether an address belongs to a person of the organisation.
+        self._refs: TtlCache[tuple[str, str], tuple[str, bool]] = TtlCache(seconds=600, max_items=100_000)
+        self._people_known: TtlCache[tuple[int, str], bool] = TtlCache(seconds=60, max_items=200_000)
 
     # --- subscriptions -------------------------------------------------------------------------------
 
@@ -162,22 +167,39 @@ class GraphSync:
             return
         if event.kind == "seriesMaster" and event.end < self._clock.now():
             return
-        now = self._clock.now()
         organiser = event.organiser == link.mailbox.lower() or not event.organiser
-        ref = EventRef(
-            organisation.id, link.person_id, SOURCE, link.mailbox, event.id, event.ical_uid, organiser
+        await self._remember_ref(
+            EventRef(
+                organisation.id, link.person_id, SOURCE, link.mailbox, event.id, event.ical_uid, organiser
+            )
         )
-        await self._links.save_ref(ref, now=now)
         series = await self._series_key(api, organisation, link, event.series_master_id)
         if event.kind == "seriesMaster":
             series = event.ical_uid
-        emails = [event.organiser, *event.attendees, link.mailbox]
-        internal = await self._people.by_emails(organisation.id, [e for e in emails if e])
+        internal = await self.internal_emails(
+            organisation.id, [event.organiser, *event.attendees, link.mailbox]
+        )
         calendar_event = to_calendar_event(event, mailbox=link.mailbox, internal=internal, series_key=series)
         try:
             await self._nudges.meeting_changed(organisation.id, calendar_event)
         except NudgeRefused as refused:
             log.info("graph event not used: %s", refused.code)
+
+    async def _remember_ref(self, ref: EventRef) -> None:
+        key, value = (ref.mailbox, ref.external_id), (ref.event_key, ref.organiser)
+        if self._refs.get(key) != value:
+            await self._links.save_ref(ref, now=self._clock.now())
+            self._refs.put(key, value)
+
+    async def internal_emails(self, organisation_id: int, emails: Sequence[str]) -> set[str]:
+        """The addresses that belong to people of the organisation (the others are external)."""
+        wanted = {email.lower() for email in emails if email}
+        unknown = [email for email in wanted if self._people_known.get((organisation_id, email)) is None]
+        if unknown:
+            found = await self._people.by_emails(organisation_id, unknown)
+            for email in unknown:
+                self._people_known.put((organisation_id, email), email in found)
+        return {email for email in wanted if self._people_known.get((organisation_id, email))}
 
     async def _series_key(
         self, api: GraphApi, organisation: Organisation, link: CalendarLink, master_id: str | None
@@ -185,6 +207,9 @@ class GraphSync:
         """The series' shared key (the master's iCalUId), remembered so it is fetched once per mailbox."""
         if master_id is None:
             return None
+        cached = self._refs.get((link.mailbox, master_id))
+        if cached is not None:
+            return cached[0]
         known = await self._links.ref(SOURCE, link.mailbox, master_id)
         if known is not None:
             return known.event_key
@@ -194,8 +219,9 @@ class GraphSync:
             return master_id
         key = str(master.get("iCalUId") or master_id)
         organiser = read_organiser(master) in ("", link.mailbox.lower())
-        ref = EventRef(organisation.id, link.person_id, SOURCE, link.mailbox, master_id, key, organiser)
-        await self._links.save_ref(ref, now=self._clock.now())
+        await self._remember_ref(
+            EventRef(organisation.id, link.person_id, SOURCE, link.mailbox, master_id, key, organiser)
+        )
         return key
 
     # --- delta ---------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 class BackgroundWork:
     """At most ``concurrency`` jobs run at once; the rest wait their turn (the webhook was answered)."""
 
-    def __init__(self, concurrency: int = 16) -> None:
+    def __init__(self, concurrency: int = 8) -> None:
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False

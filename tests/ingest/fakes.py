@@ -62,6 +62,8 @@ class FakeGraph:
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     patches: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     page_size: int = 50
+    # Statuses to answer event fetches with, in order, before answering normally (an outage).
+    failures: list[int] = field(default_factory=list)
 
     def put_event(self, mailbox: str, event: dict[str, Any]) -> None:
         self.events[(mailbox.lower(), event["id"])] = event
@@ -135,6 +137,8 @@ class FakeGraph:
 
     async def _event(self, request: web.Request) -> web.Response:
         self._authorised(request)
+        if self.failures:
+            return web.json_response({"error": {"code": "ServiceUnavailable"}}, status=self.failures.pop(0))
         event = self.events.get((request.match_info["user"].lower(), request.match_info["id"]))
         if event is None:
             return web.json_response({"error": {"code": "ErrorItemNotFound"}}, status=404)

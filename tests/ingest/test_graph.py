@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select, text
 
@@ -13,7 +14,7 @@ from bot.app import Services
 from bot.domain.organisations import Organisation
 from bot.domain.people import Person
 from bot.ingest.graph_events import GRAPH_SELECT
-from bot.ingest.jobs import catch_up_graph, renew_graph_subscriptions, sync_people
+from bot.ingest.jobs import catch_up_graph, renew_graph_subscriptions, resume_notifications, sync_people
 from bot.ingest.ports import CalendarLink
 from storage.tables import PersonRow
 from tests.fakes.clock import FakeClock
@@ -125,8 +126,27 @@ async def test_an_event_moved_from_online_to_umea_gives_one_nudge_and_a_repeat_n
     assert all("subject" not in query["$select"] and "body" not in query["$select"] for query in fetches)
 
 
-async def test_a_wrong_client_state_is_ignored_without_fetching(
+async def test_a_notification_graph_could_not_answer_is_resumed_later(
     client: TestClient, services: Services, fake_graph: FakeGraph
+) -> None:
+    _, links = await _setup(services, STOCKHOLM)
+    fake_graph.put_event(STOCKHOLM, _event(online=False))
+    fake_graph.failures = [503]
+
+    await _post(client, "/webhooks/graph", _notification(links[STOCKHOLM], EVENT_ID, etag='W/"1"'))
+    await services.ingest.work.drain()
+    assert await outbox(services) == []
+
+    summary = await resume_notifications(services)
+    await services.ingest.work.drain()
+
+    assert summary == "1 notifications resumed"
+    assert len(await outbox(services)) == 1
+    assert await resume_notifications(services) == "0 notifications resumed"
+
+
+async def test_a_wrong_client_state_is_ignored_without_fetching(
+    client: TestClient, services: Services, fake_graph: FakeGraph, caplog: pytest.LogCaptureFixture
 ) -> None:
     _, links = await _setup(services, STOCKHOLM)
     fake_graph.put_event(STOCKHOLM, _event(online=False))
@@ -139,6 +159,7 @@ async def test_a_wrong_client_state_is_ignored_without_fetching(
 
     assert answer == (202, {"accepted": 0})
     assert len(fake_graph.requests) == before and await outbox(services) == []
+    assert "clientState mismatch, ignored" in caplog.text and "forged" not in caplog.text
 
 
 async def test_deleted_by_the_organiser_cancels_the_meeting_and_withdraws_the_nudge(
