@@ -171,3 +171,27 @@ def test_the_cli_reads_a_file_for_a_person(env: dict[str, str], tmp_path: Path) 
     assert len(rows_of(env, MeetingRow)) >= 1
     assert unknown.exit_code == 2 and "no such person" in unknown.stderr
     assert broken.exit_code == 2 and "not a readable iCalendar" in broken.stderr
+
+
+def test_calendar_subscribe_needs_a_public_https_address_and_credentials(env: dict[str, str]) -> None:
+    no_url = runner.invoke(app, ["calendar", "subscribe"], env=env)
+    no_credentials = runner.invoke(
+        app, ["calendar", "subscribe"], env=env | {"PUBLIC_URL": "https://remm.example.se"}
+    )
+    google = runner.invoke(
+        app,
+        ["calendar", "subscribe", "--provider", "google"],
+        env=env | {"PUBLIC_URL": "https://remm.example.se"},
+    )
+    wrong = runner.invoke(app, ["calendar", "subscribe", "--provider", "exchange"], env=env)
+
+    assert no_url.exit_code == 2 and "PUBLIC_URL" in no_url.stderr
+    assert no_credentials.exit_code == 2 and "MICROSOFT_APP_ID" in no_credentials.stderr
+    assert google.exit_code == 2 and "settings.google" in google.stderr
+    assert wrong.exit_code == 2 and "graph or google" in wrong.stderr
+
+
+def test_people_sync_without_a_directory_is_bad_input(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["people", "sync"], env=env)
+
+    assert result.exit_code == 2 and "settings.graph" in result.stderr

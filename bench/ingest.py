@@ -1,0 +1,383 @@
+"""Graph change notifications end to end: POST /webhooks/graph -> 202 -> event fetched from the fake
+Graph -> nudge engine -> outbox row, on PostgreSQL.
+
+Run: .venv/bin/python bench/ingest.py [--notifications N] [--people P] [--concurrency C] [--engine E]
+Goals (issue 7): at least 300 notifications/s end to end to the outbox, and the 202 answered in under
+50 ms at p99.
+
+`remm-bot serve` runs as its own process (as in production, one web process, SCHEDULER_ENABLED=false)
+against a fresh database (PostgreSQL at 127.0.0.1:5432 as user postgres, or BENCH_SERVER_URL; dropped at
+the end). This process seeds it (the sample organisation plus P people in Stockholm, each with a Graph
+subscription), serves the fake Graph (token endpoint and events, tests/ingest/fakes.py) and sends the
+notifications, C at a time, one per request in Microsoft's documented shape. Each notification is a
+distinct in-person meeting next week in another town, so each must end as one outbox row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the repository
+
+import aiohttp
+import asyncpg
+from sqlalchemy import func, select
+
+from bot.app import open_services
+from bot.sample_loader import load_sample
+from bot.settings import Settings
+from storage.people import PersonRecord
+from storage.tables import OutboxRow
+from storage.tables_ingest import CalendarLinkRow
+from tests.ingest.fakes import FakeGraph, payload, start_fake
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+GOAL_PER_SECOND = 300.0
+GOAL_P99_MS = 50.0
+TOWNS = (
+    "Umeå",
+    "Luleå",
+    "Sundsvall",
+    "Östersund",
+    "Kiruna",
+    "Malmö",
+    "Göteborg",
+    "Karlstad",
+    "Växjö",
+    "Visby",
+)
+TENANT = "1717622f-1d94-4d0c-9d74-709fad664b77"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notifications", type=int, default=3000)
+    parser.add_argument("--people", type=int, default=1500)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--engine", choices=("postgres", "sqlite"), default="postgres")
+    args = parser.parse_args()
+    if args.notifications > 2 * args.people:
+        parser.error("at most two notifications per person (the weekly cap is three nudges)")
+    ok = asyncio.run(run(args))
+    sys.exit(0 if ok else 1)
+
+
+@asynccontextmanager
+async def scratch_database(engine: str, folder: Path) -> AsyncIterator[str]:
+    name = f"remm_bench_{uuid.uuid4().hex[:12]}"
+    if engine == "sqlite":
+        yield f"sqlite+aiosqlite:///{folder / name}.db"
+        return
+    server = os.environ.get("BENCH_SERVER_URL", DEFAULT_SERVER)
+    await _admin(server, f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+asyncpg://{server.split('://', 1)[1].rsplit('/', 1)[0]}/{name}"
+    finally:
+        await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _admin(server: str, sql: str) -> None:
+    connection = await asyncpg.connect(server, timeout=5)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+async def run(args: argparse.Namespace) -> bool:
+    with tempfile.TemporaryDirectory(prefix="remm-bench-ingest-") as folder:
+        async with scratch_database(args.engine, Path(folder)) as url:
+            fake = FakeGraph()
+            async with start_fake(fake.app()) as graph_url:
+                fake.url = graph_url
+                settings = _settings(url, graph_url, port=_free_port())
+                mailboxes = await seed(settings, args.people)
+                notifications = _events(fake, mailboxes, args.notifications)
+                server = _server(settings, Path(folder))
+                with server as base:
+                    await _ready(base)
+                    return await measure(settings, base, notifications, args, server)
+
+
+def _settings(url: str, graph_url: str, *, port: int) -> Settings:
+    return Settings.from_env(
+        {
+            "DATABASE_URL": url,
+            "PORT": str(port),
+            "SCHEDULER_ENABLED": "false",
+            "PUBLIC_URL": "https://remm.example.se",
+            "GRAPH_API_URL": f"{graph_url}/v1.0",
+            "GRAPH_TOKEN_URL": graph_url,
+            "MICROSOFT_APP_ID": "11111111-2222-3333-4444-555555555555",
+            "MICROSOFT_APP_PASSWORD": "app-password",
+            "MICROSOFT_APP_TENANT_ID": TENANT,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def seed(settings: Settings, people: int) -> list[tuple[str, str, str]]:
+    """The sample organisation and ``people`` more in Stockholm, each subscribed: (email, id, secret)."""
+    services = await open_services(settings)
+    try:
+        organisation, _ = await load_sample(services)
+        stockholm = next(o for o in await services.offices.list(organisation.id) if o.name == "Stockholm")
+        records = [
+            PersonRecord(email=f"bench{i:05d}@mhs.example.se", name=f"Bench {i}", office_id=stockholm.id)
+            for i in range(people)
+        ]
+        await services.people.upsert_many(organisation.id, records)
+        found = await services.people.by_emails(organisation.id, [r.email for r in records])
+        now = datetime.now(UTC)
+        rows = [
+            CalendarLinkRow(
+                organisation_id=organisation.id,
+                person_id=found[r.email].id,
+                provider="graph",
+                external_id=str(uuid.uuid4()),
+                mailbox=r.email,
+                secret=uuid.uuid4().hex + uuid.uuid4().hex,
+                expires_at=now + timedelta(days=3),
+                created_at=now,
+            )
+            for r in records
+        ]
+        async with services.database.transaction() as session:
+            session.add_all(rows)
+        return [(row.mailbox, row.external_id, row.secret) for row in rows]
+    finally:
+        await services.ingest.close()
+        await services.database.close()
+
+
+def _events(fake: FakeGraph, mailboxes: list[tuple[str, str, str]], count: int) -> list[tuple[str, bytes]]:
+    """One in-person meeting next week per notification (two per person at most); returns (iCalUId, body)."""
+    monday = _next_monday(datetime.now(UTC).date())
+    notifications = []
+    for n in range(count):
+        mailbox, subscription, secret = mailboxes[n % len(mailboxes)]
+        day = monday + timedelta(days=1 + (n // len(mailboxes)))
+        event_id, ical = f"AAMkAD{n:06d}=", f"040000008200E00074C5B7101A82E008{n:032d}"
+        event = payload(
+            "graph/event_umea.json",
+            organiser=mailbox,
+            organiser_name="-",
+            attendee=mailbox,
+            attendee_name="-",
+        )
+        event |= {
+            "id": event_id,
+            "iCalUId": ical,
+            "start": {"dateTime": datetime.combine(day, clock_time(8)).isoformat(), "timeZone": "UTC"},
+            "end": {"dateTime": datetime.combine(day, clock_time(14)).isoformat(), "timeZone": "UTC"},
+            "location": {"displayName": f"Länsstyrelsen, {TOWNS[n % len(TOWNS)]}"},
+        }
+        fake.put_event(mailbox, event)
+        body = payload(
+            "graph/change_notification.json",
+            subscription_id=subscription,
+            client_state=secret,
+            event_id=event_id,
+            user_id=str(uuid.uuid4()),
+        )
+        body["value"][0]["resourceData"]["@odata.etag"] = f'W/"{n}"'
+        notifications.append((ical, json.dumps(body).encode()))
+    return notifications
+
+
+def _next_monday(today: date) -> date:
+    return today + timedelta(days=7 - today.weekday())
+
+
+class _server:
+    """`remm-bot serve` in its own process, stopped with SIGINT (a clean shutdown) at the end."""
+
+    def __init__(self, settings: Settings, folder: Path) -> None:
+        self._settings, self._log = settings, folder / "serve.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> str:
+        env = os.environ | {
+            "DATABASE_URL": self._settings.database_url,
+            "PORT": str(self._settings.port),
+            "HOST": "127.0.0.1",
+            "SCHEDULER_ENABLED": "false",
+            "PUBLIC_URL": self._settings.public_url,
+            "GRAPH_API_URL": self._settings.graph_api_url,
+            "GRAPH_TOKEN_URL": self._settings.graph_token_url,
+            "MICROSOFT_APP_ID": self._settings.microsoft_app_id,
+            "MICROSOFT_APP_PASSWORD": self._settings.microsoft_app_password.value,
+            "MICROSOFT_APP_TENANT_ID": self._settings.microsoft_app_tenant_id,
+            "LOG_LEVEL": "WARNING",
+        }
+        with self._log.open("wb") as log:
+            self._process = subprocess.Popen(  # noqa: S603 (our own CLI)
+                [str(ROOT / ".venv" / "bin" / "remm-bot"), "serve"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        return f"http://127.0.0.1:{self._settings.port}"
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU of the server process so far (Linux /proc)."""
+        assert self._process is not None
+        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._process is not None:
+            self._process.send_signal(2)
+            try:
+                self._process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+        errors = [line for line in self._log.read_text(errors="replace").splitlines() if "Traceback" in line]
+        if errors:
+            print(f"   the server logged {len(errors)} tracebacks; see {self._log}")
+
+
+async def _ready(base: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            try:
+                async with session.get(f"{base}/readyz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the server did not become ready")
+
+
+async def measure(
+    settings: Settings,
+    base: str,
+    notifications: list[tuple[str, bytes]],
+    args: argparse.Namespace,
+    server: _server,
+) -> bool:
+    services = await open_services(settings, migrate=False)
+    try:
+        cpu = server.cpu_seconds()
+        latencies, sent_at, statuses = await _send(base, notifications, args.concurrency)
+        done_at = await _await_outbox(services, len(notifications))
+        cpu = server.cpu_seconds() - cpu
+        created = await _outbox_times(services)
+    finally:
+        await services.ingest.close()
+        await services.database.close()
+    print(
+        f"   server process CPU: {cpu * 1000 / len(notifications):.1f} ms per notification; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+    return _report(latencies, sent_at, created, done_at, statuses, args)
+
+
+async def _send(
+    base: str, notifications: list[tuple[str, bytes]], concurrency: int
+) -> tuple[list[float], dict[str, float], dict[int, int]]:
+    latencies: list[float] = []
+    sent_at: dict[str, float] = {}
+    statuses: dict[int, int] = {}
+    queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+    for item in notifications:
+        queue.put_nowait(item)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker() -> None:
+            while not queue.empty():
+                key, body = queue.get_nowait()
+                started = time.perf_counter()
+                sent_at[key] = time.time()
+                async with session.post(
+                    f"{base}/webhooks/graph", data=body, headers={"Content-Type": "application/json"}
+                ) as response:
+                    await response.read()
+                latencies.append((time.perf_counter() - started) * 1000)
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, sent_at, statuses
+
+
+async def _await_outbox(services: Any, expected: int, *, within: float = 600.0) -> float:
+    deadline = time.time() + within
+    while time.time() < deadline:
+        async with services.database.session() as session:
+            count = (await session.execute(select(func.count()).select_from(OutboxRow))).scalar_one()
+        if count >= expected:
+            return time.time()
+        await asyncio.sleep(0.05)
+    return time.time()
+
+
+async def _outbox_times(services: Any) -> dict[str, float]:
+    async with services.database.session() as session:
+        rows = (await session.execute(select(OutboxRow.key, OutboxRow.created_at))).all()
+    return {key.rsplit(":", 1)[1]: created.timestamp() for key, created in rows}
+
+
+def _percentiles(values: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(values)
+    pick = lambda share: ordered[min(len(ordered) - 1, int(share * len(ordered)))]  # noqa: E731
+    return pick(0.50), pick(0.95), pick(0.99)
+
+
+def _report(
+    latencies: list[float],
+    sent_at: dict[str, float],
+    created: dict[str, float],
+    done_at: float,
+    statuses: dict[int, int],
+    args: argparse.Namespace,
+) -> bool:
+    first = min(sent_at.values())
+    rows = sum(1 for key in sent_at if key in created)
+    wall = max(created.values(), default=done_at) - first
+    rate = rows / wall if wall > 0 else 0.0
+    p50, p95, p99 = _percentiles(latencies)
+    e2e = [(created[key] - sent) * 1000 for key, sent in sent_at.items() if key in created]
+    e50, e95, e99 = _percentiles(e2e) if e2e else (0.0, 0.0, 0.0)
+    print(
+        f"engine: {args.engine}; {len(sent_at)} notifications, {args.concurrency} at a time, "
+        f"{os.cpu_count()} cores"
+    )
+    print(f"   answers: {dict(sorted(statuses.items()))}; outbox rows: {rows} of {len(sent_at)}")
+    print(f"   202 latency ms: p50 {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}  (goal p99 < {GOAL_P99_MS:.0f})")
+    print(f"   end to end to the outbox: {rate:.0f}/s over {wall:.1f} s  (goal >= {GOAL_PER_SECOND:.0f}/s)")
+    print(f"   notification to outbox row ms: p50 {e50:.0f}  p95 {e95:.0f}  p99 {e99:.0f}")
+    verdicts = [
+        ("202 p99", p99 < GOAL_P99_MS),
+        ("throughput", rate >= GOAL_PER_SECOND and rows == len(sent_at)),
+    ]
+    for name, ok in verdicts:
+        print(f"   {name}: {'PASS' if ok else 'FAIL'}")
+    return all(ok for _, ok in verdicts)
+
+
+if __name__ == "__main__":
+    main()
