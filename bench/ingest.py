@@ -305,10 +305,15 @@ async def _send(
     queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
     for item in notifications:
         queue.put_nowait(item)
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    # Graph delivers from a pool of addresses; the webhooks' per-source rate limit counts each one. Each
+    # sender here has its own loopback source address (127.0.0.0/8 is all loopback on Linux).
+    sessions = [
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1, local_addr=(f"127.0.1.{n + 1}", 0)))
+        for n in range(concurrency)
+    ]
+    try:
 
-        async def worker() -> None:
+        async def worker(session: aiohttp.ClientSession) -> None:
             while not queue.empty():
                 key, body = queue.get_nowait()
                 started = time.perf_counter()
@@ -320,7 +325,10 @@ async def _send(
                 latencies.append((time.perf_counter() - started) * 1000)
                 statuses[response.status] = statuses.get(response.status, 0) + 1
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await asyncio.gather(*(worker(session) for session in sessions))
+    finally:
+        for session in sessions:
+            await session.close()
     return latencies, sent_at, statuses
 
 
