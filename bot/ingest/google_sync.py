@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from bot.domain.organisations import Organisation
 from bot.domain.people import Person
 from bot.ingest.google_events import FIELDS, SOURCE, GoogleEventError, is_cancelled, to_calendar_event
-from bot.ingest.graph_sync import SubscribeReport
 from bot.ingest.ports import CalendarLink, CalendarLinks, GoneError, GoogleApi, InboundLog
+from bot.ingest.subscriptions import SubscribeReport, renew_links, subscribe_everyone
 from bot.ingest.worker import BackgroundWork
 from bot.nudges.service import NudgeRefused, NudgeService
 from bot.ports import Clock, Organisations, People
@@ -52,18 +52,9 @@ class GoogleSync:
 
     async def subscribe_organisation(self, organisation: Organisation) -> SubscribeReport:
         self._apis(organisation)  # NotConfigured before anything is tried
-        created = existing = failed = 0
-        for person in await self._people.list(organisation.id):
-            if await self._links.for_person(SOURCE, person.id):
-                existing += 1
-                continue
-            try:
-                await self.subscribe(organisation, person)
-                created += 1
-            except Exception as error:  # one calendar must not stop the rest
-                log.warning("google channel for person %s failed: %s", person.id, type(error).__name__)
-                failed += 1
-        return SubscribeReport(created, existing, failed)
+        return await subscribe_everyone(
+            organisation, provider=SOURCE, people=self._people, links=self._links, subscribe=self.subscribe
+        )
 
     async def subscribe(self, organisation: Organisation, person: Person) -> CalendarLink:
         """A channel on the person's primary calendar, then a first full sync (which stores the token)."""
@@ -96,14 +87,8 @@ class GoogleSync:
         return link
 
     async def renew_expiring(self) -> int:
-        now, renewed = self._clock.now(), 0
-        for link in await self._links.expiring(SOURCE, before=now + RENEW_BEFORE):
-            try:
-                await self._renew(link)
-                renewed += 1
-            except Exception as error:
-                log.warning("google channel %s not renewed: %s", link.external_id, type(error).__name__)
-        return renewed
+        before = self._clock.now() + RENEW_BEFORE
+        return await renew_links(provider=SOURCE, links=self._links, before=before, renew=self._renew)
 
     async def _renew(self, link: CalendarLink) -> None:
         organisation = await self._organisation(link)

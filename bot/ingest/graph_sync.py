@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -18,6 +18,7 @@ from bot.domain.people import Person
 from bot.ingest.cache import TtlCache
 from bot.ingest.graph_events import GRAPH_SELECT, SOURCE, GraphEventError, read_graph_event, to_calendar_event
 from bot.ingest.ports import CalendarLink, CalendarLinks, EventRef, GoneError, GraphApi, NotFoundError
+from bot.ingest.subscriptions import SubscribeReport, renew_links, subscribe_everyone
 from bot.nudges.service import NudgeRefused, NudgeService
 from bot.ports import Clock, Organisations, People
 
@@ -28,13 +29,6 @@ LIFETIME: Final = timedelta(days=3)
 RENEW_BEFORE: Final = timedelta(days=1)
 WINDOW_DAYS: Final = 60
 GraphApis = Callable[[Organisation], GraphApi]
-
-
-@dataclass(frozen=True, slots=True)
-class SubscribeReport:
-    created: int = 0
-    existing: int = 0
-    failed: int = 0
 
 
 def _iso(moment: datetime) -> str:
@@ -66,18 +60,9 @@ class GraphSync:
     async def subscribe_organisation(self, organisation: Organisation) -> SubscribeReport:
         """A subscription for every active person who has none yet, each followed by a first delta round."""
         self._apis(organisation)  # NotConfigured before anything is tried
-        created = existing = failed = 0
-        for person in await self._people.list(organisation.id):
-            if await self._links.for_person(SOURCE, person.id):
-                existing += 1
-                continue
-            try:
-                await self.subscribe(organisation, person)
-                created += 1
-            except Exception as error:  # one mailbox (unlicensed, no calendar) must not stop the rest
-                log.warning("graph subscription for person %s failed: %s", person.id, type(error).__name__)
-                failed += 1
-        return SubscribeReport(created, existing, failed)
+        return await subscribe_everyone(
+            organisation, provider=SOURCE, people=self._people, links=self._links, subscribe=self.subscribe
+        )
 
     async def subscribe(self, organisation: Organisation, person: Person) -> CalendarLink:
         """One person's subscription, then a first delta round (which stores the delta link)."""
@@ -110,14 +95,8 @@ class GraphSync:
 
     async def renew_expiring(self) -> int:
         """Renew what expires within a day; a subscription Graph no longer knows is created again."""
-        now, renewed = self._clock.now(), 0
-        for link in await self._links.expiring(SOURCE, before=now + RENEW_BEFORE):
-            try:
-                await self.renew(link)
-                renewed += 1
-            except Exception as error:
-                log.warning("graph renewal of %s failed: %s", link.external_id, type(error).__name__)
-        return renewed
+        before = self._clock.now() + RENEW_BEFORE
+        return await renew_links(provider=SOURCE, links=self._links, before=before, renew=self.renew)
 
     async def renew(self, link: CalendarLink) -> None:
         _, api = await self._organisation_api(link)
