@@ -24,13 +24,16 @@ async def test_webhook_floods_get_429_with_retry_after_and_other_routes_do_not()
         return web.json_response({"ok": True})
 
     app = web.Application(middlewares=[limit.middleware])
-    app.add_routes([web.post("/webhooks/travel", ok), web.get("/healthz", ok)])
+    app.add_routes(
+        [web.post("/webhooks/travel", ok), web.post("/webhooks/graph", ok), web.get("/healthz", ok)]
+    )
     async with TestClient(TestServer(app)) as client:
         statuses = [(await client.post("/webhooks/travel")).status for _ in range(4)]
         limited = await client.post("/webhooks/travel")
         health = [(await client.get("/healthz")).status for _ in range(5)]
+        graph = [(await client.post("/webhooks/graph")).status for _ in range(5)]
         body = await limited.json()
 
     assert statuses[:2] == [200, 200] and 429 in statuses[2:]
     assert limited.status == 429 and limited.headers["Retry-After"] and body["error"] == "rate_limited"
-    assert health == [200] * 5
+    assert health == [200] * 5 and graph == [200] * 5
