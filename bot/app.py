@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from bot.adapters.calendars.wiring import build_ingest
+from bot.adapters.slack.app import install_slack
 from bot.adapters.teams.app import install_teams
 from bot.adapters.webchat.hub import WebchatHub
 from bot.adapters.webchat.messenger import WebchatMessenger
@@ -196,6 +197,7 @@ def create_app(settings: Settings, *, sample: bool = False, clock: Clock | None 
         metrics_routes(lambda: outbox_gauges(app[SERVICES].database, now=app[SERVICES].clock.now()))
     )
     app.add_routes(WebchatApi(lambda: webchat_deps(app[SERVICES])).routes())
+    install_slack(app, settings, lambda: app[SERVICES])
     install_teams(app, settings, lambda: app[SERVICES])
     install_webhooks(app, lambda: app[SERVICES].ingest)
     return app

@@ -1,0 +1,166 @@
+"""Slack's rules for incoming work: commit the inbound row, acknowledge within 3 s, do the work after.
+
+``accept`` joins the next batch written to the inbound log: whoever waits when a write starts shares its
+one transaction, so the acknowledgement costs one commit per batch, not per request (SQLite has one
+writer). A delivery id seen before (Slack's retries carry the same event id) gets None, in any process.
+The work then runs on a few background workers; rows left unfinished by a crash are taken over later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, Final
+
+from bot import metrics
+from bot.ports import Clock
+from storage.slack import SqlSlackInbound
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+BATCH: Final = 200
+STALE_AFTER: Final = timedelta(minutes=2)
+RESUME_EVERY_SECONDS: Final = 60.0
+DRAIN_SECONDS: Final = 10.0
+# While requests are being acknowledged, work waits this long at most before it takes its turn anyway.
+ACKS_FIRST_SECONDS: Final = 5.0
+
+
+class Acks:
+    """Requests from Slack in flight at the route. Acknowledging within 3 s matters more than answering a
+    moment sooner, so the workers let a burst of requests through before they take their turn."""
+
+    def __init__(self) -> None:
+        self._in_flight = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+
+    def begin(self) -> None:
+        self._in_flight += 1
+        self._quiet.clear()
+
+    def end(self) -> None:
+        self._in_flight -= 1
+        if self._in_flight == 0:
+            self._quiet.set()
+
+    async def let_through(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._quiet.wait(), ACKS_FIRST_SECONDS)
+
+
+class SlackInbox:
+    def __init__(self, store: SqlSlackInbound, clock: Clock, handler: Handler, *, workers: int = 8) -> None:
+        self._store, self._clock, self._handler, self._workers = store, clock, handler, workers
+        self.acks = Acks()
+        self._pending: list[tuple[str, dict[str, Any], asyncio.Future[int | None]]] = []
+        self._finished: list[int] = []
+        self._wake = asyncio.Event()
+        self._queue: asyncio.PriorityQueue[tuple[int, int, int, dict[str, Any]]] = asyncio.PriorityQueue()
+        self._order = itertools.count()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._flushing = asyncio.Lock()
+
+    async def accept(self, delivery_id: str, payload: dict[str, Any]) -> int | None:
+        """Commit the inbound row (with the next batch); its id, or None when this id was seen before."""
+        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._pending.append((delivery_id, payload, future))
+        self._wake.set()
+        return await future
+
+    def submit(self, entry_id: int, payload: dict[str, Any], *, urgent: bool = False) -> None:
+        """Queue the work; clicks go first (a modal must open within 3 s of the click)."""
+        self._queue.put_nowait((0 if urgent else 1, next(self._order), entry_id, payload))
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._write_forever(), name="slack-inbox-writer")]
+        self._tasks += [asyncio.create_task(self._work_forever()) for _ in range(self._workers)]
+        self._tasks.append(asyncio.create_task(self._resume_forever(), name="slack-inbox-resume"))
+
+    async def idle(self) -> None:
+        """Until every piece of work submitted so far is done (and recorded as done)."""
+        await self._queue.join()
+        await self._flush_finished()
+
+    async def stop(self) -> None:
+        """Let queued work finish for a while; what is left is taken over after a restart."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queue.join(), DRAIN_SECONDS)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._flush_finished()
+        await self._store.close()
+
+    async def resume(self) -> int:
+        """Take over rows acknowledged but never finished (a process died); returns how many."""
+        stale = await self._store.claim_stale(received_before=self._clock.now() - STALE_AFTER)
+        for entry in stale:
+            if entry.payload:
+                self.submit(entry.id, entry.payload)
+            else:
+                self._finished.append(entry.id)
+        if stale:
+            log.info("slack: resuming %d events acknowledged before a restart", len(stale))
+        return len(stale)
+
+    async def _write_forever(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
+                await self._write(batch)
+            await self._flush_finished()
+
+    async def _write(self, batch: list[tuple[str, dict[str, Any], asyncio.Future[int | None]]]) -> None:
+        unique = {delivery_id: payload for delivery_id, payload, _future in reversed(batch)}
+        try:
+            created = await self._store.begin_many(list(unique.items()), now=self._clock.now())
+        except Exception as error:
+            log.exception("slack: could not record %d incoming events", len(batch))
+            for _delivery_id, _payload, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for delivery_id, _payload, future in batch:
+            if not future.done():
+                # A repeat inside one batch: only the first waiter gets the row.
+                entry_id = created.pop(delivery_id, None)
+                metrics.events_in.labels("slack", "new" if entry_id else "repeat").inc()
+                future.set_result(entry_id)
+
+    async def _flush_finished(self) -> None:
+        async with self._flushing:  # whoever flushes second waits for the first one's commit
+            done, self._finished = self._finished, []
+            try:
+                await self._store.finish_many(done, now=self._clock.now())
+            except Exception:
+                log.exception("slack: could not mark %d events done; they will be resumed", len(done))
+
+    async def _work_forever(self) -> None:
+        while True:
+            _priority, _order, entry_id, payload = await self._queue.get()
+            await self.acks.let_through()
+            try:
+                await self._handler(payload)
+            except Exception:
+                log.exception("slack: handling event %s failed", entry_id)
+            finally:
+                self._finished.append(entry_id)
+                self._wake.set()
+                self._queue.task_done()
+
+    async def _resume_forever(self) -> None:
+        while True:
+            try:
+                await self.resume()
+            except Exception:
+                log.exception("slack: resuming unfinished events failed")
+            # A real timer, not the Clock port: a simulated clock would turn this into a busy loop.
+            await asyncio.sleep(RESUME_EVERY_SECONDS)

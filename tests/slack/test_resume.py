@@ -1,0 +1,52 @@
+"""An event acknowledged just before a crash is taken over by the next process, and answered once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.settings import Settings
+from storage.database import Database
+from storage.migrate import upgrade
+from storage.slack import SqlSlackInbound
+from storage.tables import InboundRow
+from tests.fakes.clock import FakeClock
+from tests.slack.conftest import event, slack_env, start
+from tests.slack.fake_slack import FakeSlackApi
+
+
+async def test_an_acknowledged_but_unfinished_event_is_resumed_after_a_restart(
+    database: Database, fake_slack: FakeSlackApi, clock: FakeClock
+) -> None:
+    await upgrade(database)
+    body = event("message_im", text="hjälp", event={"channel": "D0SOFIA01"})
+    inbound = SqlSlackInbound(database)
+    await inbound.begin_many([(body["event_id"], body)], now=clock.now() - timedelta(minutes=3))
+    await inbound.close()
+
+    slack, client = await start(Settings.from_env(slack_env(database, fake_slack)), fake_slack, clock)
+    try:
+        await fake_slack.wait_for("chat.postMessage")
+        await slack.settled()
+    finally:
+        await client.close()
+
+    assert "remm-bot" in fake_slack.of("chat.postMessage")[-1].params["text"]
+    async with database.session() as session:
+        [row] = (await session.execute(select(InboundRow))).scalars()
+    assert (row.state, row.payload) == ("done", None)
+
+
+async def test_a_recent_unfinished_event_is_left_to_the_process_working_on_it(
+    database: Database, fake_slack: FakeSlackApi, clock: FakeClock
+) -> None:
+    await upgrade(database)
+    body = event("message_im", text="hjälp", event={"channel": "D0SOFIA01"})
+    inbound = SqlSlackInbound(database)
+    await inbound.begin_many([(body["event_id"], body)], now=clock.now() - timedelta(seconds=20))
+
+    claimed = await inbound.claim_stale(received_before=clock.now() - timedelta(minutes=2))
+
+    await inbound.close()
+    assert claimed == []
