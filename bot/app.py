@@ -12,10 +12,13 @@ from aiohttp import web
 
 from bot.adapters.calendars.wiring import build_ingest
 from bot.adapters.slack.app import install_slack
+from bot.adapters.slack.outbound import slack_outbound
 from bot.adapters.teams.app import install_teams
+from bot.adapters.teams.outbound import teams_outbound
 from bot.adapters.webchat.hub import WebchatHub
 from bot.adapters.webchat.messenger import WebchatMessenger
 from bot.adapters.webchat.routes import WebchatApi, WebchatDeps
+from bot.campaigns.service import CampaignService
 from bot.clock import SystemClock
 from bot.delivery import Dispatcher
 from bot.handlers.context import ChatDeps
@@ -33,10 +36,12 @@ from bot.sample_loader import load_sample
 from bot.savings.places import Gazetteer, default_gazetteer
 from bot.settings import Settings
 from bot.web.health import health_routes
+from bot.web.media import install_media
 from bot.web.metrics_route import metrics_routes
 from bot.web.middleware import json_errors, request_ids
 from bot.web.rate_limit import SourceRateLimit
 from bot.web.webhooks import install_webhooks
+from storage.campaigns import SqlCampaigns
 from storage.database import Database
 from storage.inbound import SqlInboundLog
 from storage.meetings import SqlMeetings
@@ -46,6 +51,7 @@ from storage.organisations import SqlOffices, SqlOrganisations
 from storage.outbox import SqlOutbox, outbox_gauges
 from storage.people import SqlPeople
 from storage.policies import SqlPolicies
+from storage.reports import SqlReports
 from storage.webchat import SqlWebchat
 
 log = logging.getLogger(__name__)
@@ -79,6 +85,8 @@ class Services:
     dispatcher: Dispatcher | None = None
     scheduling: Scheduling | None = None
     ingest: IngestKit = field(init=False)
+    campaigns: CampaignService | None = None
+    reports: SqlReports = field(init=False)
 
     def start_dispatcher(self) -> Dispatcher:
         """One dispatcher per process, over the messengers registered so far."""
@@ -113,6 +121,13 @@ def build_services(settings: Settings, database: Database, *, clock: Clock | Non
     )
     policies = SqlPolicies(database)
     library = PolicyLibrary(policies)
+    campaigns = CampaignService(
+        store=SqlCampaigns(database),
+        people=people,
+        offices=offices,
+        clock=clock,
+        on_enqueued=lambda: holder[0].wake_dispatcher() if holder else None,
+    )
     chat = ChatDeps(
         gazetteer=gazetteer,
         nudges=nudges,
@@ -120,6 +135,7 @@ def build_services(settings: Settings, database: Database, *, clock: Clock | Non
         offices=offices,
         clock=clock,
         policy=PolicyQuestions(library),
+        campaigns=campaigns,
     )
     webchat, hub = SqlWebchat(database), WebchatHub()
     services = Services(
@@ -142,9 +158,11 @@ def build_services(settings: Settings, database: Database, *, clock: Clock | Non
         policies=policies,
         library=library,
         messengers={"webchat": WebchatMessenger(webchat, hub, clock)},
+        campaigns=campaigns,
     )
     holder.append(services)
     services.ingest = build_ingest(services)
+    services.reports = SqlReports(database)
     return services
 
 
@@ -177,10 +195,14 @@ def create_app(settings: Settings, *, sample: bool = False, clock: Clock | None 
         app[SERVICES] = services
         if sample and not await services.organisations.all():
             await load_sample(services)
-        async with background_work(services):
-            yield
+        yield
         services.hub.close()
         await services.database.close()
+
+    async def background_ctx(app: web.Application) -> AsyncIterator[None]:
+        """Registered after every integration, so their messengers exist before the dispatcher starts."""
+        async with background_work(app[SERVICES]):
+            yield
 
     async def database_ready() -> bool:
         return await app[SERVICES].database.ping()
@@ -197,9 +219,11 @@ def create_app(settings: Settings, *, sample: bool = False, clock: Clock | None 
         metrics_routes(lambda: outbox_gauges(app[SERVICES].database, now=app[SERVICES].clock.now()))
     )
     app.add_routes(WebchatApi(lambda: webchat_deps(app[SERVICES])).routes())
+    install_webhooks(app, lambda: app[SERVICES].ingest)
     install_slack(app, settings, lambda: app[SERVICES])
     install_teams(app, settings, lambda: app[SERVICES])
-    install_webhooks(app, lambda: app[SERVICES].ingest)
+    install_media(app, settings)
+    app.cleanup_ctx.append(background_ctx)  # last: after every integration has registered its messenger
     return app
 
 
@@ -211,16 +235,18 @@ async def background_work(services: Services, *, always: bool = False) -> AsyncI
     if not (always or services.settings.scheduler_enabled):
         yield
         return
-    stop = asyncio.Event()
-    dispatching = asyncio.create_task(services.start_dispatcher().run_forever(stop))
-    services.scheduling = Scheduling(services)
-    await services.scheduling.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        await services.scheduling.stop()
-        await dispatching
+    # Messengers for platforms whose routes this process may not serve (workers), before any row is claimed.
+    async with slack_outbound(services), teams_outbound(services):
+        stop = asyncio.Event()
+        dispatching = asyncio.create_task(services.start_dispatcher().run_forever(stop))
+        services.scheduling = Scheduling(services)
+        await services.scheduling.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            await services.scheduling.stop()
+            await dispatching
 
 
 def webchat_deps(services: Services) -> WebchatDeps:

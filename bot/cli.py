@@ -6,6 +6,7 @@ import typer
 
 from bot.commands.ask import ask_command
 from bot.commands.calendar import calendar_app
+from bot.commands.campaign import campaign_app
 from bot.commands.chat import chat_command
 from bot.commands.common import command
 from bot.commands.db import db_app
@@ -15,6 +16,7 @@ from bot.commands.org import org_app
 from bot.commands.people import people_app
 from bot.commands.policy import policy_app
 from bot.commands.privacy import privacy_app
+from bot.commands.report import report_app
 from bot.commands.serve import serve_command
 from bot.commands.travel import travel_app
 from bot.commands.worker import worker_command
@@ -39,6 +41,8 @@ app.add_typer(privacy_app, name="privacy")
 app.add_typer(people_app, name="people")
 app.add_typer(travel_app, name="travel")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(report_app, name="report")
+app.add_typer(campaign_app, name="campaign")
 app.command("ask")(command(ask_command))
 
 

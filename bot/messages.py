@@ -30,6 +30,9 @@ class ActionId(StrEnum):
     SETTINGS_OPT_IN = "settings.opt_in"
     SETTINGS_LANGUAGE = "settings.language"
     CAMPAIGN_RESPOND = "campaign.respond"
+    # A coordinator's own cards: the new-campaign form (inputs) and the preview's Send button (campaign id).
+    CAMPAIGN_CREATE = "campaign.create"
+    CAMPAIGN_SEND = "campaign.send"
     POLICY_FEEDBACK = "policy.feedback"
 
 

@@ -20,6 +20,7 @@ class Command(StrEnum):
     STATS = "stats"
     LANGUAGE = "language"
     PRIVACY = "privacy"
+    CAMPAIGN = "campaign"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ _COMMAND_WORDS = {
     Command.STATS: "statistik|stats|statistics|min statistik|my stats|my statistics",
     Command.LANGUAGE: "sprak|language|lang|byt sprak|change language",
     Command.PRIVACY: "integritet|privacy|mina data|my data|gdpr|dataskydd|personuppgifter|privacy policy",
+    Command.CAMPAIGN: "kampanj|kampanjer|campaign|campaigns|ny kampanj|new campaign",
 }
 _COMMANDS = {phrase: command for command, phrases in _COMMAND_WORDS.items() for phrase in phrases.split("|")}
 _ARGUMENT_WORDS = 3  # "inställningar snooze day"; a longer rest is a sentence, not an argument

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.campaigns.service import CampaignService
 from bot.domain.organisations import Organisation
 from bot.domain.people import Person
 from bot.i18n import Locale
@@ -41,3 +42,4 @@ class ChatDeps:
     offices: Offices
     clock: Clock
     policy: PolicyAnswerer | None = None
+    campaigns: CampaignService | None = None

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.organisations import Organisation
 from bot.domain.people import Person
+from bot.handlers.campaign import CAMPAIGN_ACTIONS, show_campaigns
 from bot.handlers.commands import change_language, privacy_notice, show_help, show_privacy, show_stats
 from bot.handlers.context import ChatDeps, Turn
 from bot.handlers.fallback import answer_other, answer_unknown_place
@@ -63,6 +64,7 @@ COMMANDS: Final[dict[Command, CommandHandler]] = {
     Command.STATS: _stats,
     Command.LANGUAGE: change_language,
     Command.PRIVACY: _privacy,
+    Command.CAMPAIGN: show_campaigns,
 }
 ACTIONS: Final[dict[ActionId, ActionHandler]] = {
     **dict.fromkeys(NUDGE_ACTIONS, _nudge_action),
@@ -136,6 +138,8 @@ def build_router(deps: ChatDeps) -> Router:
     actions = dict(ACTIONS)
     if deps.policy is not None:
         actions[ActionId.POLICY_FEEDBACK] = _policy_feedback
+    if deps.campaigns is not None:
+        actions.update(CAMPAIGN_ACTIONS)
     return Router(deps=deps, commands=dict(COMMANDS), actions=actions)
 
 

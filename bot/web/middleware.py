@@ -80,8 +80,12 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         if is_unavailable(error):
             # The platform retries on 503; nothing was accepted, so nothing is lost.
             log.warning("database unavailable on %s %s", request.method, request.path)
-            return json_error(503, "unavailable", "the database is unavailable; try again shortly",
-                              headers={"Retry-After": "5"})
+            return json_error(
+                503,
+                "unavailable",
+                "the database is unavailable; try again shortly",
+                headers={"Retry-After": "5"},
+            )
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_error(
             500, "internal", "something went wrong on our side; the request id is in X-Request-Id"

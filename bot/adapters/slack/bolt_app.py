@@ -84,8 +84,9 @@ def build_bolt(
         # bolt otherwise creates a file-based store under $HOME while it checks ours.
         bolt_oauth_internals.default_installation_stores[config.client_id] = store
     bolt = AsyncApp(
+        # No logger of ours: bolt then sets its loggers' level from the root, and skips building debug
+        # lines on every request (with a logger at NOTSET it builds them all).
         name="remm-bot",
-        logger=log,
         client=client,
         signing_secret=config.signing_secret,
         # An AsyncAuthorize is what bolt uses as is (its annotation only names plain functions).

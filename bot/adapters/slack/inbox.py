@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, Final
@@ -27,31 +28,35 @@ BATCH: Final = 200
 STALE_AFTER: Final = timedelta(minutes=2)
 RESUME_EVERY_SECONDS: Final = 60.0
 DRAIN_SECONDS: Final = 10.0
-# While requests are being acknowledged, work waits this long at most before it takes its turn anyway.
+# Work waits for a pause in the requests this long, and for a busy stretch at most this long.
+QUIET_SECONDS: Final = 0.05
 ACKS_FIRST_SECONDS: Final = 5.0
 
 
 class Acks:
-    """Requests from Slack in flight at the route. Acknowledging within 3 s matters more than answering a
-    moment sooner, so the workers let a burst of requests through before they take their turn."""
+    """Requests from Slack at the route. Acknowledging within 3 s matters more than answering a moment
+    sooner, so the workers wait for a pause in the requests (or, in a long busy stretch, take their turn
+    after a few seconds anyway)."""
 
     def __init__(self) -> None:
         self._in_flight = 0
-        self._quiet = asyncio.Event()
-        self._quiet.set()
+        self._last = 0.0
 
     def begin(self) -> None:
         self._in_flight += 1
-        self._quiet.clear()
+        self._last = time.monotonic()
 
     def end(self) -> None:
         self._in_flight -= 1
-        if self._in_flight == 0:
-            self._quiet.set()
+        self._last = time.monotonic()
 
     async def let_through(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._quiet.wait(), ACKS_FIRST_SECONDS)
+        deadline = time.monotonic() + ACKS_FIRST_SECONDS
+        while (now := time.monotonic()) < deadline:
+            quiet_at = self._last + QUIET_SECONDS
+            if self._in_flight == 0 and now >= quiet_at:
+                return
+            await asyncio.sleep(max(quiet_at - now, QUIET_SECONDS / 5))
 
 
 class SlackInbox:

@@ -8,7 +8,10 @@ directory does not know yet is offered a short onboarding instead of an error.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -90,6 +93,7 @@ class SlackPeople:
         self._organisations, self._offices, self._people = organisations, offices, people
         self._slack_people, self._installations = slack_people, installations
         self._default: tuple[float, Organisation | None] | None = None
+        self._locks = KeyedLocks()
 
     async def organisation(self, workspace: WorkspaceKey) -> Organisation | None:
         if not self._config.oauth:
@@ -127,6 +131,11 @@ class SlackPeople:
         return None
 
     async def resolve(self, user: SlackUser) -> Resolution:
+        # One at a time per account in this process: two events from a newcomer would link them twice.
+        async with self._locks.hold((user.realm, user.user_id)):
+            return await self._resolve(user)
+
+    async def _resolve(self, user: SlackUser) -> Resolution:
         organisation = await self.organisation(user.workspace)
         if organisation is None:
             return Unlinked(user.workspace.team_id or user.workspace.enterprise_id or "", self._config.locale)
@@ -185,9 +194,33 @@ class SlackPeople:
             address["channel"] = user.dm_channel
         if user.workspace.enterprise_id:
             address["enterprise_id"] = user.workspace.enterprise_id
-        await self._people.link_identity(
-            person.id, kind=KIND, realm=user.realm, external_id=user.user_id, address=address or None
-        )
+        try:
+            await self._people.link_identity(
+                person.id, kind=KIND, realm=user.realm, external_id=user.user_id, address=address or None
+            )
+        except Exception:  # another process linked the same account at the same moment: that will do
+            found = await self._people.by_identity(kind=KIND, realm=user.realm, external_id=user.user_id)
+            if found is None or found.id != person.id:
+                raise
+
+
+class KeyedLocks:
+    """An asyncio lock per key, kept only while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._held: dict[object, tuple[asyncio.Lock, list[int]]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: object) -> AsyncIterator[None]:
+        lock, users = self._held.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._held[key]
 
 
 def _timezone(candidate: str | None, fallback: str) -> str:
