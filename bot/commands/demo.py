@@ -15,13 +15,19 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.adapters.console.messenger import ConsoleMessenger
+from bot.adapters.console.render import render_text
 from bot.app import Services, open_services
 from bot.clock import SimulatedClock
 from bot.commands.common import BadInput, load_settings, run
+from bot.commands.report import _manager as top_manager
 from bot.domain.nudges import Decision, NudgeRecord, OutcomeChoice, TravelReason
 from bot.domain.organisations import Organisation
 from bot.i18n import Locale, format_number, text
 from bot.messages import ActionId
+from bot.reports.followup import follow_up
+from bot.reports.followup_render import Format, render
+from bot.reports.jobs import compose_weekly
+from bot.reports.weeks import IsoWeek
 from bot.sample import load_sample_week
 from bot.sample_loader import ReplayReport, load_sample, next_monday, replay_week
 from bot.savings.render import hours_text
@@ -112,6 +118,7 @@ async def _run(
     typer.echo("\n" + text("demo.choosing", locale, count=len(delivered)))
     tally = await _simulate_choices(services, organisation, delivered, names, random.Random(seed))  # noqa: S311
     _print_summary(tally, locale)
+    await _print_reports(services, organisation, clock, locale)
 
 
 def _print_decisions(report: ReplayReport, names: dict[int, str], locale: Locale) -> None:
@@ -222,3 +229,19 @@ def _print_summary(tally: Tally, locale: Locale) -> None:
             sek=format_number(tally.sek, locale),
         )
     )
+
+
+async def _print_reports(
+    services: Services, organisation: Organisation, clock: SimulatedClock, locale: Locale
+) -> None:
+    """What the managers and the coordinator get from this week: the summary, and the year's follow-up."""
+    week = IsoWeek.of(clock.now().astimezone(STOCKHOLM).date())
+    manager = await top_manager(services, organisation, None)
+    [(_figures, _member, message)] = await compose_weekly(
+        services, organisation, week, managers=[manager], locale=locale
+    )
+    typer.echo("\n" + text("demo.manager_summary", locale, week=str(week)))
+    typer.echo(render_text(message))
+    report = await follow_up(services.reports, organisation, year=week.monday.year, baseline_year=None)
+    typer.echo("\n" + text("demo.followup", locale, year=week.monday.year))
+    typer.echo(render(report, Format.MD, locale), nl=False)
