@@ -246,7 +246,12 @@ async def background_work(services: Services, *, always: bool = False) -> AsyncI
         finally:
             stop.set()
             await services.scheduling.stop()
-            await dispatching
+            # A platform call in flight may hang: give the dispatcher a moment, then stop it (the row's
+            # lease runs out and another pass delivers it).
+            try:
+                await asyncio.wait_for(dispatching, timeout=10)
+            except TimeoutError:
+                log.warning("the dispatcher did not stop within 10 s; cancelled")
 
 
 def webchat_deps(services: Services) -> WebchatDeps:

@@ -26,7 +26,9 @@ async def test_liveness_and_readiness_answer_when_the_database_is_there(
 
 
 async def test_unknown_route_is_a_json_404(aiohttp_client: object, tmp_path: Path) -> None:
-    settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{tmp_path}/remm.db"})
+    settings = Settings.from_env(
+        {"DATABASE_URL": f"sqlite:///{tmp_path}/remm.db", "SCHEDULER_ENABLED": "false"}
+    )
     client: TestClient = await aiohttp_client(create_app(settings))  # type: ignore[operator]
 
     response = await client.get("/no/such/page")
