@@ -231,7 +231,8 @@ class OutboxRow(SQLModel, table=True):
     lease_until: datetime | None = _utc(default=None)
     last_error: str | None = Field(default=None, max_length=300)
     sent_ref: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    update_of_id: int | None = Field(default=None, foreign_key="outbox.id", ondelete="SET NULL")
+    # Indexed: deleting an outbox row makes the database look for rows pointing at it (ON DELETE SET NULL).
+    update_of_id: int | None = Field(default=None, foreign_key="outbox.id", ondelete="SET NULL", index=True)
     redelivered: int = 0
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
