@@ -35,6 +35,7 @@ class Scheduling:
         self.runner = JobRunner(SqlJobRuns(services.database), services.clock)
         self._scheduler: AsyncIOScheduler | None = None
         self._loop_task: asyncio.Task[None] | None = None
+        self._ticks: set[asyncio.Task[object]] = set()
         self.last_check: datetime | None = None
 
     @property
@@ -57,6 +58,7 @@ class Scheduling:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
         self._stop_scheduler()
+        await self._cancel_running_ticks()
         await self._lock.release()
 
     async def check_leadership(self) -> None:
@@ -66,6 +68,23 @@ class Scheduling:
                 self._start_scheduler()
         elif self._scheduler is not None:
             self._stop_scheduler()
+
+    async def _cancel_running_ticks(self) -> None:
+        """APScheduler's shutdown does not stop a tick in flight; a hanging call must not hold the exit."""
+        for task in list(self._ticks):
+            task.cancel()
+        if self._ticks:
+            await asyncio.wait(list(self._ticks), timeout=5)
+
+    async def _tracked(self, job: JobSpec) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._ticks.add(task)
+        try:
+            await job.tick(self._services, self.runner)
+        finally:
+            if task is not None:
+                self._ticks.discard(task)
 
     async def run_due_now(self) -> None:
         """Every tick once, now (start-up catch-up and tests)."""
@@ -84,9 +103,9 @@ class Scheduling:
         scheduler = AsyncIOScheduler(timezone=self._services.settings.timezone)
         for job in self._jobs:
             scheduler.add_job(
-                job.tick,
+                self._tracked,
                 IntervalTrigger(minutes=job.every_minutes),
-                args=(self._services, self.runner),
+                args=(job,),
                 id=job.id,
                 replace_existing=True,
                 coalesce=True,
