@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from sqlalchemy import select
 
 from storage.tables import IdentityRow, InboundRow
@@ -44,3 +47,19 @@ async def test_the_person_is_matched_by_email_and_remembered_with_the_direct_mes
     )
     assert [(row.state, row.payload) for row in inbound] == [("done", None)]
     assert len(slack.fake.of("users.info")) == 1
+
+
+async def test_two_messages_at_once_from_someone_new_link_them_once(
+    slack: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = event("message_im", text="hjälp", event={"channel": "D0SOFIA01"})
+    second = event("message_im", text="statistik", event={"channel": "D0SOFIA01"})
+
+    answers = await asyncio.gather(slack.event(first), slack.event(second))
+    await slack.settled()
+
+    assert [answer.status for answer in answers] == [200, 200]
+    async with slack.services.database.session() as session:
+        identities = list((await session.execute(select(IdentityRow))).scalars())
+    assert [(i.kind, i.external_id) for i in identities if i.kind == "slack"] == [("slack", SOFIA_ID)]
+    assert "failed" not in caplog.text

@@ -20,12 +20,13 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.oauth import async_internals as bolt_oauth_internals
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.config import SLASH_COMMAND, SlackConfig
-from bot.adapters.slack.inbox import SlackInbox
+from bot.adapters.slack.inbox import Raw, SlackInbox
 from bot.adapters.slack.onboarding import ONBOARD_ACTION
 from bot.adapters.slack.replies import FORM_CALLBACK, FormOrigin
 from bot.adapters.slack.tokens import SlackTokens, WorkspaceKey
@@ -115,22 +116,22 @@ class Listeners:
         bolt.view(FORM_CALLBACK)(self.form)
         bolt.error(self.error)
 
-    async def event(self, body: dict[str, Any]) -> None:
+    async def event(self, body: dict[str, Any], request: AsyncBoltRequest) -> None:
         """Acknowledged by bolt when this returns; a retry of a seen event id is acknowledged only."""
-        await self._take(str(body["event_id"]), body)
+        await self._take(str(body["event_id"]), body, request)
 
-    async def command(self, body: dict[str, Any], ack: AsyncAck) -> None:
-        await self._take(f"command:{body.get('trigger_id')}", body, ack=ack, urgent=True)
+    async def command(self, body: dict[str, Any], request: AsyncBoltRequest, ack: AsyncAck) -> None:
+        await self._take(f"command:{body.get('trigger_id')}", body, request, ack=ack, urgent=True)
 
-    async def action(self, body: dict[str, Any], ack: AsyncAck) -> None:
+    async def action(self, body: dict[str, Any], request: AsyncBoltRequest, ack: AsyncAck) -> None:
         action = (body.get("actions") or [{}])[0]
         if action_name(str(action.get("action_id", ""))) not in KNOWN_ACTIONS:
             log.info("slack: ignoring a click on an unknown action id %r", action.get("action_id"))
             await ack()
             return
-        await self._take(f"action:{body.get('trigger_id')}", body, ack=ack, urgent=True)
+        await self._take(f"action:{body.get('trigger_id')}", body, request, ack=ack, urgent=True)
 
-    async def form(self, body: dict[str, Any], ack: AsyncAck) -> None:
+    async def form(self, body: dict[str, Any], request: AsyncBoltRequest, ack: AsyncAck) -> None:
         """Checked before the acknowledgement, which carries Slack's ``errors`` when something is off."""
         view = body.get("view") or {}
         try:
@@ -144,7 +145,7 @@ class Listeners:
             await ack(response_action="errors", errors=errors)
             return
         delivery = body.get("trigger_id") or f"{view.get('id')}:{view.get('hash')}"
-        await self._take(f"view:{delivery}", body, ack=ack, urgent=True)
+        await self._take(f"view:{delivery}", body, request, ack=ack, urgent=True)
 
     async def error(self, error: Exception, body: dict[str, Any]) -> BoltResponse | None:
         """Something we do not handle is acknowledged (a 404 would only make Slack retry it); a failed
@@ -158,10 +159,16 @@ class Listeners:
         return None
 
     async def _take(
-        self, delivery_id: str, body: dict[str, Any], *, ack: AsyncAck | None = None, urgent: bool = False
+        self,
+        delivery_id: str,
+        body: dict[str, Any],
+        request: AsyncBoltRequest,
+        *,
+        ack: AsyncAck | None = None,
+        urgent: bool = False,
     ) -> None:
         entry = await self._inbox.accept(delivery_id, body)
         if ack is not None:
             await ack()
         if entry is not None:
-            self._inbox.submit(entry, body, urgent=urgent)
+            self._inbox.submit(entry, Raw(request.raw_body, request.content_type), urgent=urgent)

@@ -16,9 +16,11 @@ from slack_bolt.request.internals import (
     extract_is_enterprise_install,
     extract_team_id,
     extract_user_id,
+    parse_body,
 )
 
 from bot.adapters.slack.home import SlackHome
+from bot.adapters.slack.inbox import Work
 from bot.adapters.slack.onboarding import ONBOARD_ACTION, onboarding_message, refusal, welcome
 from bot.adapters.slack.people import Known, Newcomer, Resolution, SlackPeople, SlackUser, Unlinked
 from bot.adapters.slack.replies import FormOrigin, Place, SlackReplies
@@ -69,7 +71,8 @@ class SlackWork:
         self._people, self._replies, self._home, self._router = people, replies, home, router
         self._offices, self._slack_people, self._tokens, self._clock = offices, slack_people, tokens, clock
 
-    async def __call__(self, body: dict[str, Any]) -> None:
+    async def __call__(self, work: Work) -> None:
+        body = work if isinstance(work, dict) else parse_body(work.text, work.content_type)
         handler = self._handler(body)
         if handler is None:
             return
