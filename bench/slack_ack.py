@@ -254,8 +254,8 @@ async def measure(
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.concurrency)) as session:
         events = f"{base}/slack/events"
         await fire(session, events, signed([mention(n) for n in range(WARM_UP)]), args.concurrency)
-        if name == "full":
-            await drained(fake, WARM_UP)
+        if name == "full":  # every warm-up answer out, the first contacts' privacy notes included
+            await drained(fake, WARM_UP + min(PEOPLE, WARM_UP))
         before_answers, requests = await answers(fake), signed([mention(n) for n in range(args.events)])
         cpu = cpu_seconds(child.pid)
         elapsed, latencies = await fire(session, events, requests, args.concurrency)
@@ -319,17 +319,34 @@ def people_file(folder: str) -> str:
     return str(path)
 
 
-def run(engine: str, args: argparse.Namespace, fake: str) -> tuple[Result, Result]:
-    bare_port, full_port = free_port(), free_port()
+def run(engine: str, args: argparse.Namespace, people: str) -> tuple[Result, Result]:
+    """One round: a fresh fake Slack Web API (its records grow), the bare app, then the full app."""
+    bare_port, full_port, fake_port = free_port(), free_port(), free_port()
+    with process("--serve", "fake", "--port", str(fake_port), "--people-file", people):
+        fake = f"http://127.0.0.1:{fake_port}/"
+        asyncio.run(ready(f"{fake}stats"))
+        return _round(engine, args, fake, bare_port, full_port)
+
+
+def _round(
+    engine: str, args: argparse.Namespace, fake: str, bare_port: int, full_port: int
+) -> tuple[Result, Result]:
     with process("--serve", "bare", "--port", str(bare_port), "--api-url", f"{fake}api/") as child:
         bare = asyncio.run(measure("bare", child, bare_port, args, fake))
-    with (
-        database(engine) as url,
-        process(
-            "--serve", "full", "--port", str(full_port), "--database-url", url, "--api-url", f"{fake}api/"
-        ) as child,
-    ):
-        full = asyncio.run(measure("full", child, full_port, args, fake))
+    profile = ["--profile", args.profile] if args.profile else []
+    with database(engine) as url:
+        serve = [
+            "--serve",
+            "full",
+            "--port",
+            str(full_port),
+            "--database-url",
+            url,
+            "--api-url",
+            f"{fake}api/",
+        ]
+        with process(*serve, *profile) as child:
+            full = asyncio.run(measure("full", child, full_port, args, fake))
     return bare, full
 
 
@@ -395,12 +412,9 @@ def main() -> int:
     engines = ("sqlite", "postgres") if args.engine == "both" else (args.engine,)
     ok = True
     with tempfile.TemporaryDirectory(prefix="remm-slack-fake-") as folder:
-        fake_port = free_port()
-        with process("--serve", "fake", "--port", str(fake_port), "--people-file", people_file(folder)):
-            fake = f"http://127.0.0.1:{fake_port}/"
-            asyncio.run(ready(f"{fake}stats"))
-            for engine in engines:
-                ok = report(engine, [run(engine, args, fake) for _ in range(args.rounds)]) and ok
+        people = people_file(folder)
+        for engine in engines:
+            ok = report(engine, [run(engine, args, people) for _ in range(args.rounds)]) and ok
     return 0 if ok else 1
 
 
