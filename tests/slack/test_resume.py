@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.settings import Settings
 from storage.database import Database
 from storage.migrate import upgrade
-from storage.slack import SqlSlackInbound
+from storage.slack_inbound import SqlSlackInbound
 from storage.tables import InboundRow
 from tests.fakes.clock import FakeClock
 from tests.slack.conftest import event, slack_env, start

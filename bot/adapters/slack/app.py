@@ -47,7 +47,8 @@ from bot.web.middleware import JsonHttpError
 from storage.database import Database
 from storage.organisations import SqlOffices, SqlOrganisations
 from storage.people import SqlPeople
-from storage.slack import SqlSlackInbound, SqlSlackInstallations, SqlSlackPeople, SqlSlackStates
+from storage.slack import SqlSlackInstallations, SqlSlackPeople, SqlSlackStates
+from storage.slack_inbound import SqlSlackInbound
 
 log = logging.getLogger(__name__)
 

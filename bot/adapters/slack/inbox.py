@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from bot import metrics
 from bot.ports import Clock
-from storage.slack import SqlSlackInbound
+from storage.slack_inbound import SqlSlackInbound
 
 log = logging.getLogger(__name__)
 
