@@ -128,6 +128,7 @@ def build_services(settings: Settings, database: Database, *, clock: Clock | Non
         clock=clock,
         on_enqueued=lambda: holder[0].wake_dispatcher() if holder else None,
     )
+    reports = SqlReports(database)
     chat = ChatDeps(
         gazetteer=gazetteer,
         nudges=nudges,
@@ -136,6 +137,7 @@ def build_services(settings: Settings, database: Database, *, clock: Clock | Non
         clock=clock,
         policy=PolicyQuestions(library),
         campaigns=campaigns,
+        summaries=reports,
     )
     webchat, hub = SqlWebchat(database), WebchatHub()
     services = Services(
@@ -162,7 +164,7 @@ def build_services(settings: Settings, database: Database, *, clock: Clock | Non
     )
     holder.append(services)
     services.ingest = build_ingest(services)
-    services.reports = SqlReports(database)
+    services.reports = reports
     return services
 
 

@@ -29,6 +29,8 @@ class ActionId(StrEnum):
     SETTINGS_OPT_OUT = "settings.opt_out"
     SETTINGS_OPT_IN = "settings.opt_in"
     SETTINGS_LANGUAGE = "settings.language"
+    # The personal monthly summary, opt-in (the value is "on" or "off").
+    SETTINGS_MONTHLY_SUMMARY = "settings.monthly_summary"
     CAMPAIGN_RESPOND = "campaign.respond"
     # A coordinator's own cards: the new-campaign form (inputs) and the preview's Send button (campaign id).
     CAMPAIGN_CREATE = "campaign.create"

@@ -34,6 +34,14 @@ class PolicyAnswerer(Protocol):
     async def feedback(self, turn: Turn, value: str) -> Reply: ...
 
 
+class SummaryChoices(Protocol):
+    """A person's own choice of summaries: only the monthly one so far, off unless chosen."""
+
+    async def monthly_summary(self, person_id: int) -> bool: ...
+
+    async def set_monthly_summary(self, person_id: int, on: bool, *, now: datetime) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ChatDeps:
     gazetteer: Gazetteer
@@ -43,3 +51,4 @@ class ChatDeps:
     clock: Clock
     policy: PolicyAnswerer | None = None
     campaigns: CampaignService | None = None
+    summaries: SummaryChoices | None = None

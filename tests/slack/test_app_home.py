@@ -33,7 +33,13 @@ async def test_opening_the_home_tab_publishes_it(slack: Slack) -> None:
     ):
         assert expected in text
     actions = [e["action_id"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert actions == ["settings.snooze_day", "settings.snooze_week", "settings.opt_out", "settings.language"]
+    assert actions == [
+        "settings.snooze_day",
+        "settings.snooze_week",
+        "settings.opt_out",
+        "settings.language",
+        "settings.monthly_summary",
+    ]
 
 
 async def test_the_home_shows_this_months_figures(slack: Slack) -> None:

@@ -110,6 +110,37 @@ async def test_a_retried_request_gets_the_same_answer_and_records_nothing_twice(
         assert (await session.execute(select(func.count()).select_from(NudgeRow))).scalar() == 1
 
 
+async def test_the_monthly_summary_is_turned_on_and_off_from_the_settings_card(client: TestClient) -> None:  # type: ignore[type-arg]
+    person = await _login(client)
+    card = (await _say(client, "inställningar"))["messages"][-1]
+    facts = {f["label"]: f["value"] for f in card["message"]["facts"]}
+    assert facts["Månadssammanfattning"] == "av"
+    start = next(a for a in card["message"]["actions"] if a["id"] == "settings.monthly_summary")
+
+    async def click(action: dict[str, Any]) -> dict[str, Any]:
+        response = await client.post(
+            "/webchat/api/actions",
+            json={
+                "message_id": card["id"],
+                "action_id": action["id"],
+                "value": action["value"],
+                "client_id": str(uuid.uuid4()),
+            },
+        )
+        assert response.status == 200
+        return dict((await response.json())["updated"][0]["message"])
+
+    updated = await click(start)
+    reports = client.app[SERVICES].reports
+    assert await reports.monthly_summary(person["id"]) is True
+    assert "skickas den 1:a" in {f["label"]: f["value"] for f in updated["facts"]}["Månadssammanfattning"]
+    stop = next(a for a in updated["actions"] if a["id"] == "settings.monthly_summary")
+    assert stop["label"] == "Stäng av månadssammanfattningen"
+
+    await click(stop)
+    assert await reports.monthly_summary(person["id"]) is False
+
+
 @pytest.mark.parametrize(
     ("body", "status", "error"),
     [
