@@ -167,7 +167,9 @@ class Listeners:
         ack: AsyncAck | None = None,
         urgent: bool = False,
     ) -> None:
-        entry = await self._inbox.accept(delivery_id, body)
+        # Events come as JSON, stored as sent; forms (commands, clicks) as the fields bolt parsed.
+        json_body = (request.content_type or "").startswith("application/json")
+        entry = await self._inbox.accept(delivery_id, request.raw_body if json_body else body)
         if ack is not None:
             await ack()
         if entry is not None:
