@@ -55,7 +55,10 @@ class JsonHttpError(web.HTTPException):
 @web.middleware
 async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
     incoming = request.headers.get("X-Request-Id", "")
-    request_id = incoming if incoming and _SAFE_ID.match(incoming) else f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
+    if incoming and _SAFE_ID.match(incoming):
+        request_id = incoming
+    else:
+        request_id = f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
     token = request_id_var.set(request_id)
     try:
         response = await handler(request)
