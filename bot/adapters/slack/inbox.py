@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from bot import metrics
 from bot.ports import Clock
-from storage.slack_inbound import SqlSlackInbound
+from storage.slack_inbound import Payload, SqlSlackInbound
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +75,22 @@ class SlackInbox:
     def __init__(self, store: SqlSlackInbound, clock: Clock, handler: Handler, *, workers: int = 8) -> None:
         self._store, self._clock, self._handler, self._workers = store, clock, handler, workers
         self.acks = Acks()
-        self._pending: list[tuple[str, dict[str, Any], asyncio.Future[int | None]]] = []
+        self._pending: list[tuple[str, Payload, asyncio.Future[int | None]]] = []
         self._finished: list[int] = []
         self._wake = asyncio.Event()
         self._queue: asyncio.PriorityQueue[tuple[int, int, int, Work]] = asyncio.PriorityQueue()
         self._order = itertools.count()
         self._tasks: list[asyncio.Task[None]] = []
         self._flushing = asyncio.Lock()
+        # The counters' children looked up once: labels() takes a lock and builds a key on every call.
+        self._counted = {
+            True: metrics.events_in.labels("slack", "new"),
+            False: metrics.events_in.labels("slack", "repeat"),
+        }
 
-    async def accept(self, delivery_id: str, payload: dict[str, Any]) -> int | None:
-        """Commit the inbound row (with the next batch); its id, or None when this id was seen before."""
+    async def accept(self, delivery_id: str, payload: Payload) -> int | None:
+        """Commit the inbound row (with the next batch); its id, or None when this id was seen before.
+        ``payload`` is what the work will need after a restart: the JSON as Slack sent it, or a dict."""
         future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
         self._pending.append((delivery_id, payload, future))
         self._wake.set()
@@ -95,7 +101,10 @@ class SlackInbox:
         self._queue.put_nowait((0 if urgent else 1, next(self._order), entry_id, payload))
 
     async def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._write_forever(), name="slack-inbox-writer")]
+        self._tasks = [
+            asyncio.create_task(self._write_forever(), name=f"slack-inbox-writer-{n}")
+            for n in range(self._store.writers)
+        ]
         self._tasks += [asyncio.create_task(self._work_forever()) for _ in range(self._workers)]
         self._tasks.append(asyncio.create_task(self._resume_forever(), name="slack-inbox-resume"))
 
@@ -127,15 +136,18 @@ class SlackInbox:
         return len(stale)
 
     async def _write_forever(self) -> None:
+        """One writer: takes whatever waits as one batch. With two (PostgreSQL), one batch can be on its
+        way while the other commits; the table's unique key keeps them apart."""
         while True:
             await self._wake.wait()
-            self._wake.clear()
-            while self._pending:
-                batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
-                await self._write(batch)
-            await self._flush_finished()
+            if not self._pending:
+                self._wake.clear()
+                await self._flush_finished()
+                continue
+            batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
+            await self._write(batch)
 
-    async def _write(self, batch: list[tuple[str, dict[str, Any], asyncio.Future[int | None]]]) -> None:
+    async def _write(self, batch: list[tuple[str, Payload, asyncio.Future[int | None]]]) -> None:
         unique = {delivery_id: payload for delivery_id, payload, _future in reversed(batch)}
         try:
             created = await self._store.begin_many(list(unique.items()), now=self._clock.now())
@@ -149,7 +161,7 @@ class SlackInbox:
             if not future.done():
                 # A repeat inside one batch: only the first waiter gets the row.
                 entry_id = created.pop(delivery_id, None)
-                metrics.events_in.labels("slack", "new" if entry_id else "repeat").inc()
+                self._counted[entry_id is not None].inc()
                 future.set_result(entry_id)
 
     async def _flush_finished(self) -> None:
