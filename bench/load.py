@@ -42,7 +42,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 import aiohttp
 
-from bench.load_report import Outcome, Report, Sampler, pg_backends, print_profile, process_cpu, spent
+from bench.load_report import (
+    Outcome,
+    Report,
+    Sampler,
+    pg_backends,
+    print_samples,
+    process_cpu,
+    spent,
+    stored,
+)
 from bench.load_traffic import (
     SLACK_SECRET,
     SLACK_TOKEN,
@@ -69,8 +78,8 @@ def main() -> int:
         asyncio.run(serve_fakes())
         return 0
     passed = asyncio.run(run(args))
-    if args.profile:
-        print_profile(args.profile, ROOT)
+    if args.py_spy:
+        print_samples(args.py_spy)
     return 0 if passed else 1
 
 
@@ -86,7 +95,7 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument("--no-scheduler", action="store_true", help="serve with SCHEDULER_ENABLED=false")
     parser.add_argument(
-        "--profile", metavar="FILE", help="run the server under cProfile, write the stats here"
+        "--py-spy", metavar="FILE", help="sample the server with py-spy while loaded; raw stacks to FILE"
     )
     parser.add_argument("--seed", type=int, default=10, help="the order of the requests (default 10)")
     parser.add_argument("--serve-fakes", action="store_true", help=argparse.SUPPRESS)
@@ -136,7 +145,7 @@ class Load:
         processes = {"server": self.server_pid, "fakes": int(self.urls["pid"])}
         before = {name: process_cpu(pid) for name, pid in processes.items()}
         bench, database = time.process_time(), await pg_backends(self.database_url)
-        async with memory.running():
+        async with memory.running(), sampled(args.py_spy, self.server_pid, args.seconds):
             started = time.perf_counter()
             outcomes = await open_loop(self.base, self.senders, self.requests, args.rate, args.timeout)
             loaded = time.perf_counter() - started
@@ -149,7 +158,7 @@ class Load:
         chats = sum(1 for r in self.requests if not r.route.startswith("webhook"))
         drain = await drained(self.urls["stats"], expected=before_answers + chats, seconds=60, quiet=True)
         memory.sample()
-        return Report(args, outcomes, loaded, cpu, memory, drain)
+        return Report(args, outcomes, loaded, cpu, memory, drain, await stored(self.database_url))
 
 
 async def open_loop(
@@ -220,6 +229,30 @@ class Senders:
     def for_route(self, route: str, n: int) -> aiohttp.ClientSession:
         group = self._sessions[route.split()[0]]
         return group[n % len(group)]
+
+
+@asynccontextmanager
+async def sampled(path: str | None, pid: int, seconds: float) -> AsyncIterator[None]:
+    """py-spy (pip install py-spy) on the server for as long as the load lasts; needs ptrace rights."""
+    if not path:
+        yield
+        return
+    command = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--pid", str(pid), "--duration"]
+    command += [
+        str(max(1, int(seconds))),
+        "--rate",
+        "100",
+        "--nonblocking",
+        "--format",
+        "raw",
+        "--output",
+        path,
+    ]
+    spy = await asyncio.create_subprocess_exec(*command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        await spy.wait()
 
 
 async def first_contacts(base: str, senders: Senders, traffic: Traffic) -> None:
@@ -300,8 +333,6 @@ def serve(
         "LOG_LEVEL": "WARNING",
     }
     command = [str(ROOT / ".venv" / "bin" / "remm-bot"), "serve", "--sample"]
-    if args.profile:
-        command = [sys.executable, "-m", "cProfile", "-o", args.profile, "-m", "bot", "serve", "--sample"]
     log = folder / "serve.log"
     with log.open("wb") as output:
         server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import os
-import pstats
 import re
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -60,6 +58,20 @@ async def pg_backends(database_url: str) -> dict[int, float]:
         except OSError:
             continue  # not on this machine, or gone since
     return found
+
+
+async def stored(database_url: str) -> dict[str, int]:
+    """Rows the load left behind: what the webhooks' nudge engine decided, and what the outbox holds."""
+    import asyncpg
+
+    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        return {table: int(await connection.fetchval(f"SELECT count(*) FROM {table}")) for table in _TABLES}  # noqa: S608
+    finally:
+        await connection.close()
+
+
+_TABLES = ("meetings", "trips", "nudges", "outbox", "inbound")
 
 
 def spent(before: dict[int, float], after: dict[int, float]) -> float:
@@ -116,6 +128,7 @@ class Report:
     cpu: dict[str, float]  # process -> CPU seconds while loaded
     memory: Sampler
     drain_s: float | None
+    rows: dict[str, int]
 
     def print(self) -> bool:
         print(
@@ -178,32 +191,42 @@ class Report:
         )
         drain = f"{self.drain_s:.1f} s" if self.drain_s is not None else "not within 60 s"
         print(f"   answers at the fake Slack and Bot Connector complete {drain} after the last request")
+        print(f"   rows in the database at the end: {self.rows}")
 
 
-def print_profile(path: str, root: Path) -> None:
-    """The server's cProfile (--profile): own time by package, then the product's functions by own time."""
-    stats = pstats.Stats(path)
-    by_package: Counter[str] = Counter()
-    for (filename, _line, name), (_cc, _nc, own, _cum, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        by_package[_package(filename, name)] += own
-    total = sum(by_package.values())
-    print(f"   --- server profile: own time by package ({total:.1f} s in all, waiting included) ---")
-    for package, own in by_package.most_common(14):
-        print(f"   {own:7.2f} s {own / total:6.1%}  {package}")
-    out = io.StringIO()
-    product = re.escape(str(root)) + r"/(bot|storage)/"
-    pstats.Stats(path, stream=out).sort_stats("tottime").print_stats(product, 15)
-    print("   --- server profile: the product's functions by own time ---")
-    lines = out.getvalue().replace(str(root) + "/", "").splitlines()
-    print("\n".join("   " + line for line in lines if "(" in line or "ncalls" in line))
+def print_samples(path: str) -> None:
+    """py-spy's samples of the server while loaded (--py-spy): where its time went, by package (the frame
+    it was in) and by the product's functions (time spent in them or in what they called)."""
+    own: Counter[str] = Counter()
+    within: Counter[str] = Counter()
+    total = 0
+    for line in Path(path).read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames, n = stack.split(";"), int(count)
+        total += n
+        own[_package(frames[-1])] += n
+        for frame in set(frames):
+            if "(bot/" in frame or "(storage/" in frame:
+                within[re.sub(r":\d+\)$", ")", frame)] += n
+    if not total:
+        print("   py-spy recorded no samples")
+        return
+    print(f"   --- server samples while loaded ({total}): own time by package ---")
+    for package, n in own.most_common(12):
+        print(f"   {n / total:6.1%}  {package}")
+    print("   --- the product's functions, with what they call ---")
+    for function, n in within.most_common(30):
+        print(f"   {n / total:6.1%}  {function[:120]}")
 
 
-def _package(filename: str, name: str) -> str:
-    if "site-packages/" in filename:
-        return filename.split("site-packages/", 1)[1].split("/", 1)[0]
-    for marker in ("/bot/", "/storage/", "/asyncio/"):
-        if marker in filename:
-            return marker.strip("/")
-    if filename == "~":
-        return "select/epoll (idle, waiting)" if "poll" in name else "C builtins"
-    return "other: " + Path(filename).name
+def _package(frame: str) -> str:
+    """The package of a py-spy frame, ``function (path:line)``; socket writes are named (loopback I/O)."""
+    if "_SelectorSocketTransport.write" in frame:
+        return "socket writes (asyncio transport; mostly to PostgreSQL)"
+    path = frame.rpartition("(")[2]
+    if "site-packages/" in path:
+        return path.split("site-packages/", 1)[1].split("/", 1)[0]
+    top = path.split("/", 1)[0]
+    return top if top in ("bot", "storage", "asyncio") else f"other: {path.split(':')[0]}"
