@@ -88,7 +88,10 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second (default 200)")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the load lasts (default 60)")
     parser.add_argument(
-        "--mix", default="slack=40,teams=30,webhooks=30", help="shares of slack/teams/webhooks"
+        "--mix",
+        default="slack=40,teams=30,webhooks=30",
+        type=_checked_mix,
+        help="shares of slack/teams/webhooks (default slack=40,teams=30,webhooks=30)",
     )
     parser.add_argument(
         "--timeout", type=float, default=10.0, help="a request unanswered this long is a timeout"
@@ -102,9 +105,27 @@ def _arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def shares_of(mix: str) -> dict[str, float]:
+    """``slack=40,teams=30,webhooks=30`` as shares; argparse's type, so a typo stops the run at once."""
+    try:
+        shares = {
+            group.strip(): float(share) for group, share in (part.split("=") for part in mix.split(","))
+        }
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{mix!r}: expected e.g. slack=40,teams=30,webhooks=30") from None
+    if not shares.keys() <= GROUPS.keys() or sum(shares.values()) <= 0:
+        raise argparse.ArgumentTypeError(f"{mix!r}: the groups are {', '.join(GROUPS)}, with positive shares")
+    return shares
+
+
+def _checked_mix(mix: str) -> str:
+    shares_of(mix)
+    return mix
+
+
 def plan(args: argparse.Namespace, traffic: Traffic) -> list[Request]:
     """The whole schedule, built before the clock starts: one request per 1/rate seconds, routes shuffled."""
-    shares = {group: float(share) for group, share in (part.split("=") for part in args.mix.split(","))}
+    shares = shares_of(args.mix)
     total = round(args.rate * args.seconds)
     routes: list[str] = []
     for group, share in shares.items():
