@@ -38,7 +38,8 @@ _ACCEPTED: Final = {
     },
 }
 _ERRORS: Final = {
-    "400": "Malformed JSON, or X-Remm-Organisation missing while there are several organisations.",
+    "400": "Malformed JSON (or a NUL character, \\u0000, anywhere in it), or X-Remm-Organisation missing "
+    "while there are several organisations.",
     "401": "Missing or wrong signature, or a timestamp more than five minutes away.",
     "403": "Webhooks are not configured: no WEBHOOK_SECRET and no organisation secret.",
     "404": "Unknown organisation in X-Remm-Organisation.",
@@ -46,6 +47,35 @@ _ERRORS: Final = {
     "413": "The body is larger than 1 MB.",
     "422": "A field is missing, mistyped or refused (unknown person or place, a date in the past); "
     "`field` names it.",
+    "429": "Too many requests from this source (per-source rate limit); try again after Retry-After.",
+    "503": "The database is unavailable; nothing was accepted, try again after Retry-After.",
+}
+# The statuses that come with Retry-After (bot/web/rate_limit.py, bot/web/middleware.py).
+_RETRY_AFTER: Final = frozenset({"429", "503"})
+# One request of each kind, from people of the sample organisation (`remm-bot serve --sample`). Also the
+# explicit examples schemathesis sends first (tests/hardening/test_openapi_conformance.py).
+CALENDAR_EXAMPLE: Final = {
+    "source": "booking-system",
+    "event_id": "B-77",
+    "organiser_email": "olle.backman@mhs.example.se",
+    "start": "2030-01-15T10:00:00+01:00",
+    "end": "2030-01-15T15:00:00+01:00",
+    "location": "MHS Umeå, Storgatan 12",
+    "online": False,
+    "attendees": [{"email": "olle.backman@mhs.example.se"}, {"email": "sofia.akesson@mhs.example.se"}],
+    "external_attendees": 1,
+    "status": "confirmed",
+}
+TRAVEL_EXAMPLE: Final = {
+    "request_id": "TR-1001",
+    "requester_email": "sofia.akesson@mhs.example.se",
+    "origin": "Stockholm",
+    "destination": "Luleå",
+    "departure_date": "2030-01-22",
+    "return_date": "2030-01-23",
+    "travellers": 1,
+    "mode": "flight",
+    "status": "draft",
 }
 
 
@@ -78,7 +108,7 @@ def _headers() -> list[dict[str, Any]]:
     ]
 
 
-def _operation(summary: str, schema: str, description: str) -> dict[str, Any]:
+def _operation(summary: str, schema: str, description: str, example: dict[str, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {
         "202": {
             "description": "Accepted and evaluated by the nudge engine.",
@@ -90,13 +120,26 @@ def _operation(summary: str, schema: str, description: str) -> dict[str, Any]:
             "description": text,
             "content": {"application/json": {"schema": {"$ref": _REF.format(model="Error")}}},
         }
+        if status in _RETRY_AFTER:
+            responses[status]["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds to wait before trying again.",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                }
+            }
     return {
         "summary": summary,
         "description": description,
         "parameters": _headers(),
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": _REF.format(model=schema)}}},
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": _REF.format(model=schema)},
+                    "examples": {"sample": {"summary": "The sample organisation", "value": example}},
+                }
+            },
         },
         "responses": responses,
         "security": [{"remmSignature": []}],
@@ -129,6 +172,7 @@ def openapi_document() -> dict[str, Any]:
                     "A calendar event (created, moved or cancelled)",
                     calendar,
                     "Idempotent by (source, event_id). Never send a title or body: they are not accepted.",
+                    CALENDAR_EXAMPLE,
                 )
             },
             "/webhooks/travel": {
@@ -136,6 +180,7 @@ def openapi_document() -> dict[str, Any]:
                     "A travel request (draft, submitted, approved, booked or cancelled)",
                     travel,
                     "Idempotent by request_id. `purpose` is accepted but never stored.",
+                    TRAVEL_EXAMPLE,
                 )
             },
         },

@@ -18,6 +18,9 @@ from bot.app import create_app
 from bot.settings import Settings
 from tests.fakes.clock import FakeClock
 
+# The live server's clock stands still here: signatures are made for this instant (bot/ingest/signatures.py).
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
 
 @dataclass
 class LiveServer:
@@ -59,7 +62,7 @@ def start_live_server(tmp: Path, env: dict[str, str] | None = None) -> tuple[Liv
     stop = threading.Event()
 
     async def serve() -> None:
-        app = create_app(settings, sample=True, clock=FakeClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC)))
+        app = create_app(settings, sample=True, clock=FakeClock(NOW))
         runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
