@@ -15,6 +15,7 @@ from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -39,6 +40,8 @@ class DatabaseUnavailable(RuntimeError):
 def is_unavailable(error: BaseException) -> bool:
     """Does this error mean the database cannot be reached right now (as opposed to a bug)?"""
     if isinstance(error, DatabaseUnavailable | ConnectionError | TimeoutError):
+        return True
+    if isinstance(error, PoolTimeout):  # every pooled connection busy: overloaded, so shed with a 503
         return True
     if isinstance(error, OperationalError | InterfaceError):
         return True

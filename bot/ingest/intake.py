@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -83,12 +84,18 @@ class WebhookIntake:
         self._clock, self._default_secret = clock, default_secret
 
     async def receive(self, kind: Kind, headers: Mapping[str, str], body: bytes) -> Accepted:
-        organisation = await self._organisation(headers.get(ORGANISATION_HEADER))
-        secret = str(organisation.settings.get("webhook_secret") or "") or self._default_secret()
-        if not secret:
-            raise IntakeError(
-                "not_configured", "webhooks are not configured for this organisation (no secret)"
-            )
+        slug = headers.get(ORGANISATION_HEADER)
+        organisation = await self._organisation(slug)
+        if organisation is None:
+            # The signature is checked before an unknown organisation is named, with the deployment's
+            # secret or, without one, a secret nobody holds: an unsigned caller cannot probe for slugs.
+            secret = self._default_secret() or secrets.token_hex(32)
+        else:
+            secret = str(organisation.settings.get("webhook_secret") or "") or self._default_secret()
+            if not secret:
+                raise IntakeError(
+                    "not_configured", "webhooks are not configured for this organisation (no secret)"
+                )
         now = self._clock.now()
         try:
             digest = verify(
@@ -100,6 +107,10 @@ class WebhookIntake:
             )
         except SignatureError as error:
             raise IntakeError(error.code, str(error), field=error.field) from None
+        if organisation is None:
+            raise IntakeError(
+                "unknown_organisation", f"no organisation {(slug or '')[:63]!r}", field=ORGANISATION_HEADER
+            )
         event = self._parse(kind, body, organisation, now)
         if not await self._replays.first_time(digest, organisation_id=organisation.id, now=now):
             raise IntakeError("replayed", "this request was received before", field=SIGNATURE_HEADER)
@@ -114,14 +125,10 @@ class WebhookIntake:
             raise
         return Accepted(organisation.slug, result)
 
-    async def _organisation(self, slug: str | None) -> Organisation:
+    async def _organisation(self, slug: str | None) -> Organisation | None:
+        """The organisation named by the header (None when no such one), or the only one there is."""
         if slug:
-            found = await self._organisations.by_slug(slug.strip().lower())
-            if found is None:
-                raise IntakeError(
-                    "unknown_organisation", f"no organisation {slug[:63]!r}", field=ORGANISATION_HEADER
-                )
-            return found
+            return await self._organisations.by_slug(slug.strip().lower())
         organisations = await self._organisations.all()
         if len(organisations) != 1:
             raise IntakeError(

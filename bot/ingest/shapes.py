@@ -8,12 +8,37 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    model_validator,
+)
 
 from bot.domain.events import CalendarEvent, EventStatus, RequestStatus, TravelRequest
 
 Id = Annotated[str, Field(min_length=1, max_length=255)]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _iso_text(value: Any) -> Any:
+    """Dates and times arrive as ISO 8601 text: a number (unix seconds) is refused, not guessed at."""
+    if isinstance(value, bool | int | float):
+        raise ValueError("must be an ISO 8601 date or time as text")
+    return value
+
+
+# Strict scalars: JSON's false is not 0, "2" is not 2 and "true" is not true. Lax coercion would accept
+# a sender's bug silently; the documented types are what the webhooks take.
+When = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+Day = Annotated[date, BeforeValidator(_iso_text)]
 
 
 class _Shape(BaseModel):
@@ -29,12 +54,12 @@ class CalendarEventShape(_Shape):
     event_id: Id
     series_id: Id | None = None
     organiser_email: EmailStr
-    start: AwareDatetime
-    end: AwareDatetime
+    start: When
+    end: When
     location: Annotated[str, Field(max_length=500)] | None = None
-    online: bool
+    online: StrictBool
     attendees: Annotated[list[Attendee], Field(max_length=1000)] = []
-    external_attendees: Annotated[int, Field(ge=0, le=10000)] = 0
+    external_attendees: Annotated[StrictInt, Field(ge=0, le=10000)] = 0
     status: Literal["confirmed", "cancelled"] = "confirmed"
 
     @model_validator(mode="after")
@@ -64,15 +89,15 @@ class TravelRequestShape(_Shape):
     requester_email: EmailStr
     origin: Text
     destination: Text
-    departure_date: date
-    return_date: date | None = None
-    travellers: Annotated[int, Field(ge=1, le=500)] = 1
+    departure_date: Day
+    return_date: Day | None = None
+    travellers: Annotated[StrictInt, Field(ge=1, le=500)] = 1
     mode: (
         Literal["flight", "train", "bus", "car_petrol", "car_diesel", "car_electric", "taxi", "auto"] | None
     ) = None
     # Accepted because travel systems send it, but never stored: it may describe people or matters.
     purpose: Annotated[str, Field(max_length=2000)] | None = None
-    estimated_cost_sek: Annotated[float, Field(ge=0, le=10_000_000)] | None = None
+    estimated_cost_sek: Annotated[StrictFloat, Field(ge=0, le=10_000_000)] | None = None
     status: Literal["draft", "submitted", "approved", "booked", "cancelled"] = "submitted"
 
     @model_validator(mode="after")

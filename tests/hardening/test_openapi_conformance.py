@@ -29,7 +29,6 @@ from typing import Any, Final
 import pytest
 import requests
 import schemathesis
-from pydantic import ValidationError
 from requests.adapters import HTTPAdapter
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.parameters import ParameterLocation
@@ -41,7 +40,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from bot.ingest.shapes import CalendarEventShape, TravelRequestShape
 from bot.ingest.signatures import ORGANISATION_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from bot.web.openapi import CALENDAR_EXAMPLE, TRAVEL_EXAMPLE, openapi_document
 from tests.hardening.live_server import NOW, LiveServer, start_live_server
@@ -168,25 +166,18 @@ def _check(case: schemathesis.Case, server: LiveServer, http: requests.Session) 
 
 
 def _invalid_data_is_refused(case: schemathesis.Case, response: requests.Response) -> None:
-    """schemathesis' negative_data_rejection, less what this test or a known gap makes of it.
+    """schemathesis' negative_data_rejection, less what this test makes of it.
 
     Invalid signature headers never reach the server: ``Signature`` replaces them (a case without them
-    is sent as it is). And bot/ingest/shapes.py validates in pydantic's lax mode, which accepts some
-    values of the wrong JSON type (the xfail test below); an invalid body accepted only that way is let
-    through here. An invalid body the models accept even strictly means the document and the models
-    disagree: that still fails, as does anything else accepted.
+    is sent as it is), so a case negative only in its headers is a valid request once signed. An invalid
+    body accepted, or anything else accepted, fails.
     """
     try:
         case.validate_response(response, checks=[negative_data_rejection])
     except FailureGroup:
         sent = response.request
-        if sent.method != "POST" or case.meta is None:
-            raise
-        strictly_valid = _strictly_valid(case.path, _bytes_of(sent))
-        if case.meta.is_negative_at(ParameterLocation.BODY):
-            if strictly_valid:
-                raise
-        elif not (strictly_valid and _signature_headers_valid(sent.headers)):
+        negative_body = case.meta is not None and case.meta.is_negative_at(ParameterLocation.BODY)
+        if sent.method != "POST" or negative_body or not _signature_headers_valid(sent.headers):
             raise
 
 
@@ -199,15 +190,6 @@ _HEADER_PATTERNS: Final = {
     for parameter in openapi_document()["paths"]["/webhooks/calendar"]["post"]["parameters"]
     if "pattern" in parameter["schema"]
 }
-
-
-def _strictly_valid(path: str, raw: bytes) -> bool:
-    shape = CalendarEventShape if path.endswith("/calendar") else TravelRequestShape
-    try:
-        shape.model_validate_json(raw, strict=True)
-    except ValidationError:
-        return False
-    return True
 
 
 def _bytes_of(request: requests.PreparedRequest) -> bytes:
@@ -227,12 +209,6 @@ def _unsigned_and_forged(sent: requests.PreparedRequest) -> dict[str, dict[str, 
     return {"missing_signature": plain, "bad_signature": plain | forged}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='bot/ingest/shapes.py validates in pydantic\'s lax mode (false as 0, "true" as true, "2" as 2, '
-    "unix seconds as a date); fix there with strict fields, then remove this mark and the exception in "
-    "_invalid_data_is_refused",
-)
 @pytest.mark.parametrize(
     ("path", "example", "field", "value"),
     [

@@ -182,6 +182,9 @@ async def test_bad_travel_requests_are_refused_naming_the_field(
         ({"start": "2026-01-13T10:00:00"}, "invalid_field", "start"),
         ({"start": "2026-01-01T10:00:00+01:00", "end": "2026-01-01T11:00:00+01:00"}, "in_past", "end"),
         ({"online": "nej"}, "invalid_field", "online"),
+        ({"online": "false"}, "invalid_field", "online"),
+        ({"external_attendees": False}, "invalid_field", "external_attendees"),
+        ({"start": 1768294800}, "invalid_field", "start"),
         ({"attendees": [{"email": "not an email"}]}, "invalid_field", "attendees.0.email"),
         (
             {
@@ -251,6 +254,11 @@ async def test_the_organisation_comes_from_its_header_and_its_own_secret_wins(
     unknown = await client.post(
         "/webhooks/travel", data=body, headers=signed(body, **{"X-Remm-Organisation": "nej"})
     )
+    unknown_unsigned = await client.post(
+        "/webhooks/travel",
+        data=body,
+        headers=signed(body, secret="a-guess", **{"X-Remm-Organisation": "nej"}),
+    )
     global_secret_for_annan = await client.post(
         "/webhooks/travel", data=body, headers=signed(body, **{"X-Remm-Organisation": "annan"})
     )
@@ -259,10 +267,13 @@ async def test_the_organisation_comes_from_its_header_and_its_own_secret_wins(
     )
 
     assert [
-        (r.status, (await r.json()).get("field")) for r in (missing, unknown, global_secret_for_annan)
+        (r.status, (await r.json()).get("field"))
+        for r in (missing, unknown, unknown_unsigned, global_secret_for_annan)
     ] == [
         (400, "X-Remm-Organisation"),
         (404, "X-Remm-Organisation"),
+        # Without the secret, an unknown organisation is not told apart from a known one.
+        (401, "X-Remm-Signature"),
         (401, "X-Remm-Signature"),
     ]
     assert sample.status == 202
