@@ -85,7 +85,14 @@ class Router:
     async def turn(self, organisation: Organisation, person: Person, channel: str) -> Turn:
         preferences = await self.deps.nudges.preferences(person.id)
         locale: Locale = normalise_locale(preferences.locale or person.locale or organisation.default_locale)
-        return Turn(organisation, person, locale, channel, self.deps.clock.now())
+        return Turn(
+            organisation,
+            person,
+            locale,
+            channel,
+            self.deps.clock.now(),
+            privacy_notice_seen=preferences.privacy_notice_seen,
+        )
 
     async def on_message(self, turn: Turn, raw: str) -> Reply:
         message = clean_text(raw)
@@ -125,6 +132,9 @@ class Router:
 
     async def _with_first_contact(self, turn: Turn, reply: Reply) -> Reply:
         """The first time a person writes, say what the bot stores, why, and how to opt out or get it."""
+        if turn.privacy_notice_seen:  # read when the turn began; once seen it stays seen
+            return reply
+        # Read again: the handler may have saved preferences (a language, a setting) in the meantime.
         preferences = await self.deps.nudges.preferences(turn.person.id)
         if preferences.privacy_notice_seen:
             return reply

@@ -2,13 +2,16 @@
 
 People are matched by their Teams identity, or the first time by the email the connector's member
 lookup gives; the identity's address is refreshed when it changes (see ``accounts.py`` for its shape).
+A person found by their identity is remembered for a minute, with the address last written, so a turn
+from someone already known reads nothing and writes nothing unless their address changed (a directory
+change, such as a person made inactive, is seen within that minute).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -25,6 +28,8 @@ log = logging.getLogger(__name__)
 
 SEEN_GRANULARITY: Final = timedelta(minutes=10)
 ORGANISATION_TTL: Final = timedelta(seconds=60)
+CONTACT_TTL: Final = timedelta(seconds=60)
+CONTACTS_KEPT: Final = 50_000  # remembered accounts per process, at most (then the memory starts again)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,16 +68,18 @@ class TeamsPeople:
         self._organisations, self._people, self._contacts = organisations, people, contacts
         self._anonymous, self._now = anonymous, now
         self._cache: dict[int, tuple[datetime, Organisation]] = {}
+        self._contacts_seen: dict[tuple[str, str], tuple[datetime, TeamsContact]] = {}
 
     async def sender(self, context: TurnContext, account: Account) -> Sender:
         """Who wrote; the stored address is refreshed on every activity (service URLs move)."""
         activity = context.activity
-        contact = await self._contacts.find(tenant_id=account.tenant_id, aad_object_id=account.aad_object_id)
+        contact = await self._contact(account)
         if contact is not None:
             organisation = await self._organisation(contact.person.organisation_id)
             if organisation is not None and contact.person.active:
                 await self._refresh(contact, account, activity)
                 return Known(organisation, contact.person)
+            self._forget(account)
         organisation = await self.organisation_for(account.tenant_id)
         if organisation is None:
             return Refused()
@@ -122,6 +129,27 @@ class TeamsPeople:
             external_id=account.aad_object_id,
             address=address,
         )
+        person = replace(contact.person, last_channel=Channel.TEAMS)
+        self._remember(account, TeamsContact(person, address, now), since=now)
+
+    async def _contact(self, account: Account) -> TeamsContact | None:
+        """The stored contact, from this process's memory when it was read (or written) within a minute."""
+        key, now = (account.tenant_id, account.aad_object_id), self._now()
+        kept = self._contacts_seen.get(key)
+        if kept is not None and now - kept[0] < CONTACT_TTL:
+            return kept[1]
+        contact = await self._contacts.find(tenant_id=account.tenant_id, aad_object_id=account.aad_object_id)
+        if contact is not None:
+            self._remember(account, contact, since=now)
+        return contact
+
+    def _remember(self, account: Account, contact: TeamsContact, *, since: datetime) -> None:
+        if len(self._contacts_seen) >= CONTACTS_KEPT:
+            self._contacts_seen.clear()
+        self._contacts_seen[(account.tenant_id, account.aad_object_id)] = (since, contact)
+
+    def _forget(self, account: Account) -> None:
+        self._contacts_seen.pop((account.tenant_id, account.aad_object_id), None)
 
     async def _organisation(self, organisation_id: int) -> Organisation | None:
         """Organisations change rarely; each process keeps them for a minute."""
