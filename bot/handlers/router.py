@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.organisations import Organisation
 from bot.domain.people import Person
+from bot.domain.records import Preferences
 from bot.handlers.campaign import CAMPAIGN_ACTIONS, show_campaigns
 from bot.handlers.commands import change_language, privacy_notice, show_help, show_privacy, show_stats
 from bot.handlers.context import ChatDeps, Turn
@@ -82,8 +83,17 @@ class Router:
         """Later features (campaigns, policy feedback) add their buttons here, in one place."""
         self.actions[action] = handler
 
-    async def turn(self, organisation: Organisation, person: Person, channel: str) -> Turn:
-        preferences = await self.deps.nudges.preferences(person.id)
+    async def turn(
+        self,
+        organisation: Organisation,
+        person: Person,
+        channel: str,
+        *,
+        preferences: Preferences | None = None,
+    ) -> Turn:
+        """``preferences``: the person's, when the channel has just read them (Teams reads in batches)."""
+        if preferences is None:
+            preferences = await self.deps.nudges.preferences(person.id)
         locale: Locale = normalise_locale(preferences.locale or person.locale or organisation.default_locale)
         return Turn(
             organisation,

@@ -89,6 +89,13 @@ class TeamsPeople:
         await self._link(person, account, activity, keep={})
         return Known(organisation, person)
 
+    def remembered(self, account: Account) -> Person | None:
+        """The active person behind this account if this process knows them (no database read)."""
+        kept = self._contacts_seen.get((account.tenant_id, account.aad_object_id))
+        if kept is None or self._now() - kept[0] >= CONTACT_TTL or not kept[1].person.active:
+            return None
+        return kept[1].person
+
     async def organisation_for(self, tenant_id: str) -> Organisation | None:
         """The organisation linked to this Entra tenant; anonymously (loopback only) the first one."""
         found = await self._organisations.by_realm(kind=RealmKind.ENTRA_TENANT, external_id=tenant_id)

@@ -1,0 +1,244 @@
+"""What a Teams turn keeps and reads, written in batches: the inbound log (dedupe) and the preferences.
+
+Every Teams turn answers inside its HTTP request, so the turns waiting on the database at one moment are
+written together: one transaction takes every waiting ``finish`` (an UPDATE per row, sent as one batch),
+every waiting ``begin`` (one multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING) and every waiting
+preferences read (one SELECT ... IN). A turn still waits for the commit of its own row before it goes on,
+so an activity is committed before it is answered, and a resend finds the row (the table's unique key on
+source and delivery id decides, in whichever process the resend lands).
+
+On SQLite the batch runs on one thread of its own with the synchronous driver: through the async driver
+every statement is a hand-over between threads. On PostgreSQL it runs on one connection kept open (no
+pool checkout and no ping per batch); after a quiet spell it is pinged first, and a connection that failed
+is closed, so the next batch opens another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import Connection, bindparam, create_engine, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import metrics
+from bot.domain.records import Preferences
+from storage.database import Database
+from storage.tables import InboundRow, PreferenceRow
+
+log = logging.getLogger(__name__)
+
+SOURCE: Final = "teams"
+PING_AFTER_SECONDS: Final = 5.0
+
+
+@dataclass
+class _Batch:
+    """The work of every turn waiting at one moment; the answers come back in the same object."""
+
+    begins: list[tuple[str, dict[str, Any], datetime]] = field(default_factory=list)
+    finishes: list[dict[str, Any]] = field(default_factory=list)
+    person_ids: set[int] = field(default_factory=set)
+    entry_ids: dict[str, int] = field(default_factory=dict)
+    preferences: dict[int, Preferences] = field(default_factory=dict)
+    done: asyncio.Future[None] | None = None
+
+
+class SqlTeamsTurns:
+    def __init__(
+        self, database: Database, *, source: str = SOURCE, ping_after_seconds: float = PING_AFTER_SECONDS
+    ) -> None:
+        self._db, self._source = database, source
+        insert = postgresql.insert if database.is_postgres else sqlite.insert
+        # Built once: executed with a list of rows, SQLAlchemy sends them as one multi-row INSERT.
+        self._insert = (
+            insert(InboundRow).on_conflict_do_nothing().returning(InboundRow.id, InboundRow.delivery_id)
+        )
+        self._finish = (
+            update(InboundRow)
+            .where(InboundRow.id == bindparam("entry_id"))
+            .values(state="done", payload=bindparam("result"), done_at=bindparam("now"))
+        )
+        self._open: _Batch | None = None  # gathering work, not started
+        self._writing: asyncio.Task[None] | None = None
+        self._connection: AsyncConnection | None = None
+        self._ping_after, self._used = ping_after_seconds, 0.0
+        self._sqlite: _SqliteThread | None = None if database.is_postgres else _SqliteThread(database.url)
+
+    async def begin(self, *, delivery_id: str, payload: dict[str, Any], now: datetime) -> int | None:
+        """Record the activity; None when this delivery id was seen before (stop there)."""
+        batch = self._batch()
+        first = all(key != delivery_id for key, _, _ in batch.begins)
+        if first:
+            batch.begins.append((delivery_id, payload, now))
+        await self._wait(batch)
+        entry_id = batch.entry_ids.pop(delivery_id, None) if first else None
+        metrics.events_in.labels(self._source, "repeat" if entry_id is None else "new").inc()
+        return entry_id
+
+    async def finish(self, entry_id: int, *, now: datetime, result: dict[str, Any] | None = None) -> None:
+        """Done: the payload (what the activity was) is replaced by what was answered."""
+        batch = self._batch()
+        batch.finishes.append({"entry_id": entry_id, "result": result, "now": now})
+        await self._wait(batch)
+
+    async def preferences(self, person_id: int) -> Preferences:
+        return await self.preferences_soon(person_id)
+
+    def preferences_soon(self, person_id: int) -> asyncio.Future[Preferences]:
+        """The read is queued now, so it rides in the same batch as a ``begin`` called right after."""
+        batch = self._batch()
+        batch.person_ids.add(person_id)
+        answer: asyncio.Future[Preferences] = asyncio.get_running_loop().create_future()
+
+        def resolve(done: asyncio.Future[None]) -> None:
+            if answer.done():  # the turn gave up waiting
+                return
+            failure = done.exception()
+            if failure is not None:
+                answer.set_exception(failure)
+                answer.exception()  # seen: a turn that stopped early (a repeat) never awaits it
+            else:
+                answer.set_result(batch.preferences.get(person_id) or Preferences(person_id=person_id))
+
+        assert batch.done is not None
+        batch.done.add_done_callback(resolve)
+        return answer
+
+    async def close(self) -> None:
+        if self._writing is not None:
+            await asyncio.wait([self._writing])
+        await self._drop()
+        if self._sqlite is not None:
+            await self._sqlite.close()
+
+    def _batch(self) -> _Batch:
+        if self._open is None:
+            self._open = _Batch(done=asyncio.get_running_loop().create_future())
+        if self._writing is None:
+            self._writing = asyncio.create_task(self._write_all())
+        return self._open
+
+    async def _wait(self, batch: _Batch) -> None:
+        assert batch.done is not None
+        await asyncio.shield(batch.done)  # a turn that gives up does not cancel the others' batch
+
+    async def _write_all(self) -> None:
+        """Write batch after batch while turns keep adding work; stop when none waits."""
+        try:
+            while self._open is not None:
+                batch, self._open = self._open, None
+                assert batch.done is not None
+                try:
+                    await self._write(batch)
+                except Exception as error:  # every turn in the batch learns it failed; the next batch may not
+                    batch.done.set_exception(error)
+                    batch.done.exception()  # marked as seen: a batch of reads alone may have no waiter left
+                else:
+                    batch.done.set_result(None)
+        finally:
+            self._writing = None
+
+    async def _write(self, batch: _Batch) -> None:
+        if self._sqlite is not None:
+            await self._sqlite.run(self._apply, batch)
+            return
+        connection = await self._kept()
+        try:
+            async with connection.begin():
+                await connection.run_sync(self._apply, batch)
+        except BaseException:
+            await self._drop()  # a connection in doubt is not used again
+            raise
+        self._used = time.monotonic()
+
+    async def _kept(self) -> AsyncConnection:
+        """The kept connection; after a quiet spell it is pinged first (the server may have restarted)."""
+        connection = self._connection
+        if connection is not None and not connection.closed and not connection.invalidated:
+            if time.monotonic() - self._used < self._ping_after:
+                return connection
+            try:
+                await connection.exec_driver_sql("SELECT 1")
+                await connection.rollback()
+                return connection
+            except (DBAPIError, OSError):
+                log.info("the Teams turn log's database connection was gone; opening another")
+        await self._drop()
+        self._connection = await self._db.engine.connect()
+        return self._connection
+
+    async def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(DBAPIError, OSError):
+                await connection.close()
+
+    def _apply(self, connection: Connection, batch: _Batch) -> None:
+        """One transaction (the caller's): finishes, then begins, then reads."""
+        if batch.finishes:
+            connection.execute(self._finish, batch.finishes)
+        if batch.begins:
+            rows = [
+                {
+                    "source": self._source,
+                    "delivery_id": key,
+                    "state": "received",
+                    "payload": payload,
+                    "received_at": now,
+                }
+                for key, payload, now in batch.begins
+            ]
+            batch.entry_ids = {row.delivery_id: row.id for row in connection.execute(self._insert, rows)}
+        if batch.person_ids:
+            query = select(PreferenceRow).where(PreferenceRow.person_id.in_(sorted(batch.person_ids)))
+            batch.preferences = {row.person_id: _preferences(row) for row in connection.execute(query).all()}
+
+
+def _preferences(row: Any) -> Preferences:
+    return Preferences(
+        row.person_id,
+        row.opted_out,
+        row.snoozed_until,
+        row.paused_until,
+        row.pause_asked,
+        row.variant,
+        row.privacy_notice_seen,
+        row.locale,
+    )
+
+
+class _SqliteThread:
+    """The batches' own SQLite connection, on one thread: one hand-over per batch, not per statement."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = create_engine(make_url(url).set(drivername="sqlite"), connect_args={"timeout": 30})
+        event.listen(self._engine, "connect", _pragmas)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="teams-turns")
+
+    async def run(self, work: Any, batch: _Batch) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._run, work, batch)
+
+    def _run(self, work: Any, batch: _Batch) -> None:
+        with self._engine.begin() as connection:
+            work(connection, batch)
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._engine.dispose)
+        self._thread.shutdown(wait=True)
+
+
+def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=10000", "synchronous=NORMAL"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
