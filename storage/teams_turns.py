@@ -5,7 +5,8 @@ written together: one transaction takes every waiting ``finish`` (an UPDATE per 
 every waiting ``begin`` (one multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING) and every waiting
 preferences read (one SELECT ... IN). A turn still waits for the commit of its own row before it goes on,
 so an activity is committed before it is answered, and a resend finds the row (the table's unique key on
-source and delivery id decides, in whichever process the resend lands).
+source and delivery id decides, in whichever process the resend lands). A turn does not wait for its
+``finish``: the answer has gone out by then, and the row is marked done with the next batch.
 
 On SQLite the batch runs on one thread of its own with the synchronous driver: through the async driver
 every statement is a hand-over between threads. On PostgreSQL it runs on one connection kept open (no
@@ -87,9 +88,14 @@ class SqlTeamsTurns:
 
     async def finish(self, entry_id: int, *, now: datetime, result: dict[str, Any] | None = None) -> None:
         """Done: the payload (what the activity was) is replaced by what was answered."""
+        await self._wait(self.finish_later(entry_id, now=now, result=result))
+
+    def finish_later(self, entry_id: int, *, now: datetime, result: dict[str, Any] | None = None) -> _Batch:
+        """``finish`` without waiting: it goes with the next batch, ahead of that batch's new rows, so a
+        resend that arrives after it finds the row done (with its answer). ``close`` writes what is left."""
         batch = self._batch()
         batch.finishes.append({"entry_id": entry_id, "result": result, "now": now})
-        await self._wait(batch)
+        return batch
 
     async def preferences(self, person_id: int) -> Preferences:
         return await self.preferences_soon(person_id)
@@ -141,6 +147,11 @@ class SqlTeamsTurns:
                 try:
                     await self._write(batch)
                 except Exception as error:  # every turn in the batch learns it failed; the next batch may not
+                    log.warning(
+                        "Teams turn log: a batch of %s rows failed (%s)",
+                        len(batch.begins) + len(batch.finishes),
+                        type(error).__name__,
+                    )
                     batch.done.set_exception(error)
                     batch.done.exception()  # marked as seen: a batch of reads alone may have no waiter left
                 else:

@@ -113,3 +113,31 @@ async def test_turns_go_on_after_the_server_dropped_the_kept_connection(database
         assert await turns.begin(delivery_id="after@c", payload={}, now=NOW) is not None
     finally:
         await turns.close()
+
+
+async def test_a_resend_after_a_finish_not_waited_for_finds_the_answer(database: Database) -> None:
+    turns = SqlTeamsTurns(database)
+    try:
+        entry = await turns.begin(delivery_id="click@c", payload={"type": "invoke"}, now=NOW)
+        assert entry is not None
+        turns.finish_later(entry, now=NOW, result={"invoke": {"statusCode": 200}})
+
+        resend = await turns.begin(delivery_id="click@c", payload={"type": "invoke"}, now=NOW)
+
+        seen = await SqlInboundLog(database).seen(source="teams", delivery_id="click@c")
+        assert resend is None
+        assert seen is not None and seen.state == "done" and seen.payload == {"invoke": {"statusCode": 200}}
+    finally:
+        await turns.close()
+
+
+async def test_closing_writes_the_finishes_still_queued(database: Database) -> None:
+    turns = SqlTeamsTurns(database)
+    entry = await turns.begin(delivery_id="last@c", payload={"type": "message"}, now=NOW)
+    assert entry is not None
+    turns.finish_later(entry, now=NOW, result={"replies": 1})
+
+    await turns.close()
+
+    seen = await SqlInboundLog(database).seen(source="teams", delivery_id="last@c")
+    assert seen is not None and seen.state == "done"

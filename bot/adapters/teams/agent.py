@@ -89,7 +89,7 @@ class TeamsAgent:
         try:
             result = await handler(context, deps, prefetched)
         finally:
-            await deps.turns.finish(entry, now=deps.clock.now(), result=result)
+            deps.turns.finish_later(entry, now=deps.clock.now(), result=result)  # with the next batch
 
 
 def delivery_id(activity: Activity) -> str:
