@@ -9,9 +9,10 @@ source and delivery id decides, in whichever process the resend lands). A turn d
 ``finish``: the answer has gone out by then, and the row is marked done with the next batch.
 
 On SQLite the batch runs on one thread of its own with the synchronous driver: through the async driver
-every statement is a hand-over between threads. On PostgreSQL it runs on one connection kept open (no
-pool checkout and no ping per batch); after a quiet spell it is pinged first, and a connection that failed
-is closed, so the next batch opens another.
+every statement is a hand-over between threads, and SQLite has one writer anyway. On PostgreSQL up to two
+batches are written at once, each on a connection kept open (no pool checkout and no ping per batch), so
+one slow commit does not hold every turn; after a quiet spell a kept connection is pinged first, and one
+that failed is closed, so the next batch opens another.
 """
 
 from __future__ import annotations
@@ -40,6 +41,13 @@ log = logging.getLogger(__name__)
 
 SOURCE: Final = "teams"
 PING_AFTER_SECONDS: Final = 5.0
+POSTGRES_WRITERS: Final = 2
+
+
+@dataclass
+class _Kept:
+    connection: AsyncConnection
+    used: float = 0.0
 
 
 @dataclass
@@ -70,9 +78,10 @@ class SqlTeamsTurns:
             .values(state="done", payload=bindparam("result"), done_at=bindparam("now"))
         )
         self._open: _Batch | None = None  # gathering work, not started
-        self._writing: asyncio.Task[None] | None = None
-        self._connection: AsyncConnection | None = None
-        self._ping_after, self._used = ping_after_seconds, 0.0
+        self._writers: set[asyncio.Task[None]] = set()
+        self._most_writers = POSTGRES_WRITERS if database.is_postgres else 1
+        self._kept: list[_Kept] = []  # PostgreSQL connections not in use
+        self._ping_after = ping_after_seconds
         self._sqlite: _SqliteThread | None = None if database.is_postgres else _SqliteThread(database.url)
 
     async def begin(self, *, delivery_id: str, payload: dict[str, Any], now: datetime) -> int | None:
@@ -88,14 +97,13 @@ class SqlTeamsTurns:
 
     async def finish(self, entry_id: int, *, now: datetime, result: dict[str, Any] | None = None) -> None:
         """Done: the payload (what the activity was) is replaced by what was answered."""
-        await self._wait(self.finish_later(entry_id, now=now, result=result))
+        self.finish_later(entry_id, now=now, result=result)
+        await self._wait(self._batch())
 
-    def finish_later(self, entry_id: int, *, now: datetime, result: dict[str, Any] | None = None) -> _Batch:
+    def finish_later(self, entry_id: int, *, now: datetime, result: dict[str, Any] | None = None) -> None:
         """``finish`` without waiting: it goes with the next batch, ahead of that batch's new rows, so a
         resend that arrives after it finds the row done (with its answer). ``close`` writes what is left."""
-        batch = self._batch()
-        batch.finishes.append({"entry_id": entry_id, "result": result, "now": now})
-        return batch
+        self._batch().finishes.append({"entry_id": entry_id, "result": result, "now": now})
 
     async def preferences(self, person_id: int) -> Preferences:
         return await self.preferences_soon(person_id)
@@ -121,17 +129,21 @@ class SqlTeamsTurns:
         return answer
 
     async def close(self) -> None:
-        if self._writing is not None:
-            await asyncio.wait([self._writing])
-        await self._drop()
+        while self._writers:
+            await asyncio.wait(set(self._writers))
+        for kept in self._kept:
+            await _close(kept.connection)
+        self._kept.clear()
         if self._sqlite is not None:
             await self._sqlite.close()
 
     def _batch(self) -> _Batch:
         if self._open is None:
             self._open = _Batch(done=asyncio.get_running_loop().create_future())
-        if self._writing is None:
-            self._writing = asyncio.create_task(self._write_all())
+        if len(self._writers) < self._most_writers:  # every writer is busy with a batch of its own
+            writer = asyncio.create_task(self._write_all())
+            self._writers.add(writer)
+            writer.add_done_callback(self._writers.discard)
         return self._open
 
     async def _wait(self, batch: _Batch) -> None:
@@ -157,42 +169,39 @@ class SqlTeamsTurns:
                 else:
                     batch.done.set_result(None)
         finally:
-            self._writing = None
+            # At once, not in a done callback: work queued from now on must start a writer of its own.
+            self._writers.discard(asyncio.current_task())
 
     async def _write(self, batch: _Batch) -> None:
         if self._sqlite is not None:
             await self._sqlite.run(self._apply, batch)
             return
-        connection = await self._kept()
+        kept = await self._connection()
         try:
-            async with connection.begin():
-                await connection.run_sync(self._apply, batch)
+            async with kept.connection.begin():
+                await kept.connection.run_sync(self._apply, batch)
         except BaseException:
-            await self._drop()  # a connection in doubt is not used again
+            await _close(kept.connection)  # a connection in doubt is not used again
             raise
-        self._used = time.monotonic()
+        kept.used = time.monotonic()
+        self._kept.append(kept)
 
-    async def _kept(self) -> AsyncConnection:
-        """The kept connection; after a quiet spell it is pinged first (the server may have restarted)."""
-        connection = self._connection
-        if connection is not None and not connection.closed and not connection.invalidated:
-            if time.monotonic() - self._used < self._ping_after:
-                return connection
+    async def _connection(self) -> _Kept:
+        """A kept connection; after a quiet spell it is pinged first (the server may have restarted)."""
+        while self._kept:
+            kept = self._kept.pop()
+            if kept.connection.closed or kept.connection.invalidated:
+                continue
+            if time.monotonic() - kept.used < self._ping_after:
+                return kept
             try:
-                await connection.exec_driver_sql("SELECT 1")
-                await connection.rollback()
-                return connection
+                await kept.connection.exec_driver_sql("SELECT 1")
+                await kept.connection.rollback()
+                return kept
             except (DBAPIError, OSError):
-                log.info("the Teams turn log's database connection was gone; opening another")
-        await self._drop()
-        self._connection = await self._db.engine.connect()
-        return self._connection
-
-    async def _drop(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            with contextlib.suppress(DBAPIError, OSError):
-                await connection.close()
+                log.info("a kept database connection of the Teams turn log was gone; opening another")
+                await _close(kept.connection)
+        return _Kept(await self._db.engine.connect())
 
     def _apply(self, connection: Connection, batch: _Batch) -> None:
         """One transaction (the caller's): finishes, then begins, then reads."""
@@ -213,6 +222,11 @@ class SqlTeamsTurns:
         if batch.person_ids:
             query = select(PreferenceRow).where(PreferenceRow.person_id.in_(sorted(batch.person_ids)))
             batch.preferences = {row.person_id: _preferences(row) for row in connection.execute(query).all()}
+
+
+async def _close(connection: AsyncConnection) -> None:
+    with contextlib.suppress(DBAPIError, OSError):
+        await connection.close()
 
 
 def _preferences(row: Any) -> Preferences:

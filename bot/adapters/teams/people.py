@@ -2,16 +2,16 @@
 
 People are matched by their Teams identity, or the first time by the email the connector's member
 lookup gives; the identity's address is refreshed when it changes (see ``accounts.py`` for its shape).
-A person found by their identity is remembered for a minute, with the address last written, so a turn
-from someone already known reads nothing and writes nothing unless their address changed (a directory
-change, such as a person made inactive, is seen within that minute).
+A person found by their identity is remembered for a minute, with their stored address, so a turn from
+someone already known reads nothing and writes nothing unless their address changed (a directory change,
+such as a person made inactive, is seen within that minute; after a write the next turn reads again).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -136,11 +136,10 @@ class TeamsPeople:
             external_id=account.aad_object_id,
             address=address,
         )
-        person = replace(contact.person, last_channel=Channel.TEAMS)
-        self._remember(account, TeamsContact(person, address, now), since=now)
+        self._forget(account)  # written rarely (a change, or every ten minutes): the next turn reads it again
 
     async def _contact(self, account: Account) -> TeamsContact | None:
-        """The stored contact, from this process's memory when it was read (or written) within a minute."""
+        """The stored contact, from this process's memory when it was read within the last minute."""
         key, now = (account.tenant_id, account.aad_object_id), self._now()
         kept = self._contacts_seen.get(key)
         if kept is not None and now - kept[0] < CONTACT_TTL:
