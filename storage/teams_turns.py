@@ -10,9 +10,9 @@ source and delivery id decides, in whichever process the resend lands). A turn d
 
 On SQLite the batch runs on one thread of its own with the synchronous driver: through the async driver
 every statement is a hand-over between threads, and SQLite has one writer anyway. On PostgreSQL up to two
-batches are written at once, each on a connection kept open (no pool checkout and no ping per batch), so
-one slow commit does not hold every turn; after a quiet spell a kept connection is pinged first, and one
-that failed is closed, so the next batch opens another.
+batches are written at once, on an event loop of their own in one thread, each on a connection kept open
+(no pool checkout and no ping per batch), so one slow commit does not hold every turn; after a quiet spell
+a kept connection is pinged first, and one that failed is closed, so the next batch opens another.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +32,8 @@ from sqlalchemy import Connection, bindparam, create_engine, event, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from bot import metrics
 from bot.domain.records import Preferences
@@ -83,6 +86,7 @@ class SqlTeamsTurns:
         self._kept: list[_Kept] = []  # PostgreSQL connections not in use
         self._ping_after = ping_after_seconds
         self._sqlite: _SqliteThread | None = None if database.is_postgres else _SqliteThread(database.url)
+        self._postgres: _LoopThread | None = _LoopThread(database.url) if database.is_postgres else None
 
     async def begin(self, *, delivery_id: str, payload: dict[str, Any], now: datetime) -> int | None:
         """Record the activity; None when this delivery id was seen before (stop there)."""
@@ -131,9 +135,9 @@ class SqlTeamsTurns:
     async def close(self) -> None:
         while self._writers:
             await asyncio.wait(set(self._writers))
-        for kept in self._kept:
-            await _close(kept.connection)
-        self._kept.clear()
+        if self._postgres is not None:
+            await self._postgres.run(self._close_kept())
+            await self._postgres.close()
         if self._sqlite is not None:
             await self._sqlite.close()
 
@@ -176,6 +180,11 @@ class SqlTeamsTurns:
         if self._sqlite is not None:
             await self._sqlite.run(self._apply, batch)
             return
+        assert self._postgres is not None
+        await self._postgres.run(self._write_postgres(batch))
+
+    async def _write_postgres(self, batch: _Batch) -> None:
+        """On the PostgreSQL thread's own event loop."""
         kept = await self._connection()
         try:
             async with kept.connection.begin():
@@ -185,6 +194,11 @@ class SqlTeamsTurns:
             raise
         kept.used = time.monotonic()
         self._kept.append(kept)
+
+    async def _close_kept(self) -> None:
+        for kept in self._kept:
+            await _close(kept.connection)
+        self._kept.clear()
 
     async def _connection(self) -> _Kept:
         """A kept connection; after a quiet spell it is pinged first (the server may have restarted)."""
@@ -201,7 +215,8 @@ class SqlTeamsTurns:
             except (DBAPIError, OSError):
                 log.info("a kept database connection of the Teams turn log was gone; opening another")
                 await _close(kept.connection)
-        return _Kept(await self._db.engine.connect())
+        assert self._postgres is not None
+        return _Kept(await self._postgres.engine.connect())
 
     def _apply(self, connection: Connection, batch: _Batch) -> None:
         """One transaction (the caller's): finishes, then begins, then reads."""
@@ -260,6 +275,27 @@ class _SqliteThread:
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._thread, self._engine.dispose)
         self._thread.shutdown(wait=True)
+
+
+class _LoopThread:
+    """The batches' PostgreSQL connections, on an event loop of their own in one thread: a batch's round
+    trips are answered as they arrive, not when the server's busy event loop comes round to them."""
+
+    def __init__(self, url: str) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="teams-turns", daemon=True)
+        self._thread.start()
+        # Connections of its own (a pooled one belongs to the server's loop); this class keeps them.
+        self.engine = create_async_engine(url, poolclass=NullPool)
+
+    async def run(self, work: Coroutine[Any, Any, None]) -> None:
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, self._loop))
+
+    async def close(self) -> None:
+        await self.run(self.engine.dispose())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
+        self._loop.close()
 
 
 def _pragmas(dbapi_connection: Any, _record: Any) -> None:
