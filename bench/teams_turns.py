@@ -9,9 +9,9 @@ Both servers take the same Teams personal-chat messages (N, default 1,000, C at 
 127.0.0.1 and answer through the same fake Bot Connector, also on 127.0.0.1, which only counts. The bare
 agent is the SDK as its samples use it: AgentApplication with MemoryStorage, CloudAdapter, the JWT
 middleware in anonymous mode, an echo reply. The full app is `create_app` on the sample organisation:
-token check, inbound log (dedupe), person lookup by Entra id and reference refresh, the router, and the
-reply. It runs second, because its start-up caches the SDK's product string for the whole process.
-Before the full app is measured, each sample person writes once (linking and the privacy notice).
+token check, inbound log (dedupe), person lookup by Entra id and reference refresh, the preferences, the
+router, and the reply. It runs second, because its start-up caches the SDK's product string for the whole
+process. Before the full app is measured, each sample person writes once (linking and the privacy notice).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from aiohttp import ClientSession, TCPConnector, web
 from bot.app import SERVICES, create_app
 from bot.settings import Settings
 from storage.teams import SqlTeamsContacts
+from storage.teams_turns import SqlTeamsTurns
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 BOT = {"id": "28:c9e8c047-2a74-40a2-b28a-b162d5f5327c", "name": "remm-bot"}
@@ -200,27 +201,27 @@ async def run_bare(args: argparse.Namespace, connector: Connector, users: list[s
 def without_database(app: web.Application) -> None:
     """Diagnostic (--adapter-only): the inbound log keeps nothing and the reads per turn (the person, their
     preferences) are remembered after the first, so what is left is the Teams adapter and the router."""
-    services = app[SERVICES]
     numbers = iter(range(1, 10**9))
 
-    async def begin(**_: Any) -> int:
+    async def begin(*_: Any, **__: Any) -> int:
         return next(numbers)
 
     async def finish(*_: Any, **__: Any) -> None:
         return None
 
-    services.inbound.begin = begin  # type: ignore[method-assign]
-    services.inbound.finish = finish  # type: ignore[method-assign]
-    services.nudges.preferences = _remembered(services.nudges.preferences)  # type: ignore[method-assign]
+    SqlTeamsTurns.begin = begin  # type: ignore[method-assign]
+    SqlTeamsTurns.finish = finish  # type: ignore[method-assign]
+    SqlTeamsTurns.preferences_soon = _remembered(SqlTeamsTurns.preferences_soon)  # type: ignore[method-assign]
     SqlTeamsContacts.find = _remembered_find(SqlTeamsContacts.find)  # type: ignore[method-assign]
 
 
 def _remembered(read: Any) -> Any:
+    """A read answered once, then from memory (the answer is a future; a done one can be awaited again)."""
     seen: dict[Any, Any] = {}
 
-    async def remembered(key: Any) -> Any:
+    def remembered(self: Any, key: Any) -> Any:
         if key not in seen:
-            seen[key] = await read(key)
+            seen[key] = read(self, key)
         return seen[key]
 
     return remembered

@@ -43,16 +43,15 @@ class SqlInboundLog:
             "received_at": now,
         }
         async with self._db.transaction() as session:
-            statement = insert_for(session)(InboundRow).values(**values).on_conflict_do_nothing()
-            result = await session.execute(statement)
-            if not result.rowcount:
-                metrics.events_in.labels(source, "repeat").inc()
-                return None
-            metrics.events_in.labels(source, "new").inc()
-            query = select(InboundRow.id).where(
-                InboundRow.source == source, InboundRow.delivery_id == delivery_id
-            )
-            return int((await session.execute(query)).scalar_one())
+            insert = insert_for(session)(InboundRow).values(**values)
+            # One statement: the new row's id, or no row when the delivery id is known (a repeat).
+            statement = insert.on_conflict_do_nothing().returning(InboundRow.id)
+            entry_id = (await session.execute(statement)).scalar()
+        if entry_id is None:
+            metrics.events_in.labels(source, "repeat").inc()
+            return None
+        metrics.events_in.labels(source, "new").inc()
+        return int(entry_id)
 
     async def finish(self, entry_id: int, *, now: datetime, result: dict[str, Any] | None = None) -> None:
         """Done: the payload (which may hold what a person typed) is replaced by the result, if any."""

@@ -24,6 +24,8 @@ class Turn:
     locale: Locale
     channel: str
     now: datetime
+    # Whether the person had seen the privacy notice when the turn began (read with the locale, once).
+    privacy_notice_seen: bool = False
 
 
 class PolicyAnswerer(Protocol):

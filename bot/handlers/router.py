@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.organisations import Organisation
 from bot.domain.people import Person
+from bot.domain.records import Preferences
 from bot.handlers.campaign import CAMPAIGN_ACTIONS, show_campaigns
 from bot.handlers.commands import change_language, privacy_notice, show_help, show_privacy, show_stats
 from bot.handlers.context import ChatDeps, Turn
@@ -82,10 +83,26 @@ class Router:
         """Later features (campaigns, policy feedback) add their buttons here, in one place."""
         self.actions[action] = handler
 
-    async def turn(self, organisation: Organisation, person: Person, channel: str) -> Turn:
-        preferences = await self.deps.nudges.preferences(person.id)
+    async def turn(
+        self,
+        organisation: Organisation,
+        person: Person,
+        channel: str,
+        *,
+        preferences: Preferences | None = None,
+    ) -> Turn:
+        """``preferences``: the person's, when the channel has just read them (Teams reads in batches)."""
+        if preferences is None:
+            preferences = await self.deps.nudges.preferences(person.id)
         locale: Locale = normalise_locale(preferences.locale or person.locale or organisation.default_locale)
-        return Turn(organisation, person, locale, channel, self.deps.clock.now())
+        return Turn(
+            organisation,
+            person,
+            locale,
+            channel,
+            self.deps.clock.now(),
+            privacy_notice_seen=preferences.privacy_notice_seen,
+        )
 
     async def on_message(self, turn: Turn, raw: str) -> Reply:
         message = clean_text(raw)
@@ -125,6 +142,9 @@ class Router:
 
     async def _with_first_contact(self, turn: Turn, reply: Reply) -> Reply:
         """The first time a person writes, say what the bot stores, why, and how to opt out or get it."""
+        if turn.privacy_notice_seen:  # read when the turn began; once seen it stays seen
+            return reply
+        # Read again: the handler may have saved preferences (a language, a setting) in the meantime.
         preferences = await self.deps.nudges.preferences(turn.person.id)
         if preferences.privacy_notice_seen:
             return reply

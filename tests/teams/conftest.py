@@ -15,6 +15,7 @@ from aiohttp.web import Application
 
 from bot.app import SERVICES, Services, create_app
 from bot.settings import Settings
+from storage.database import Database
 from tests.fakes.clock import FakeClock
 from tests.teams.fake_connector import FakeBotConnector
 
@@ -79,9 +80,9 @@ async def started(app: Application) -> AsyncIterator[TestClient]:  # type: ignor
 
 
 @pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
-    """No app id on a loopback bind: Teams runs anonymously (design 4.4)."""
-    app = create_app(settings(tmp_path), sample=True, clock=FakeClock(MONDAY))
+async def client(tmp_path: Path, database: Database) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
+    """No app id on a loopback bind: Teams runs anonymously (design 4.4); once on each engine."""
+    app = create_app(settings(tmp_path, DATABASE_URL=database.url), sample=True, clock=FakeClock(MONDAY))
     async for test_client in started(app):
         yield test_client
 

@@ -3,11 +3,14 @@
 Messages (personal, group, channel with the mention stripped) go to ``Router.on_message``; clicks, whether
 an Action.Submit message with a ``value`` or an ``adaptiveCard/action`` invoke, go to ``Router.on_action``.
 Every activity id is committed to the inbound log first, so Teams' resend after 15 seconds is answered
-once. Exceptions never reach a chat: ``on_turn_error`` logs ids and says something friendly.
+once; the log and the preferences go through ``SqlTeamsTurns``, which writes the turns waiting at one
+moment in one transaction. Exceptions never reach a chat: ``on_turn_error`` logs ids and says something
+friendly.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -23,11 +26,14 @@ from bot.adapters.teams.members import Members
 from bot.adapters.teams.outgoing import card_answer, invoke_answer, text_answer, to_activity
 from bot.adapters.teams.people import Known, Refused, Sender, TeamsPeople, Unknown
 from bot.adapters.teams.translate import card_action_data, click_from_data
+from bot.domain.records import Preferences
+from bot.handlers.context import Turn
 from bot.handlers.router import Router
 from bot.i18n import Locale, normalise_locale, text
 from bot.messages import OutgoingMessage, Reply
 from bot.ports import Clock
 from storage.inbound import SqlInboundLog
+from storage.teams_turns import SqlTeamsTurns
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +48,15 @@ class TeamsDeps:
     people: TeamsPeople
     members: Members
     inbound: SqlInboundLog
+    turns: SqlTeamsTurns
     router: Router
     clock: Clock
     public_url: str = ""
 
 
-Handler = Callable[[TurnContext, TeamsDeps], Awaitable[dict[str, Any]]]
+# The sender's preferences, when they were read with the turn's inbound row (someone already known).
+Prefetched = asyncio.Future[Preferences] | None
+Handler = Callable[[TurnContext, TeamsDeps, Prefetched], Awaitable[dict[str, Any]]]
 
 
 class TeamsAgent:
@@ -69,17 +78,18 @@ class TeamsAgent:
             return
         deps = self._deps()
         if not activity.id:  # nothing to deduplicate by (Teams always sends one)
-            await handler(context, deps)
+            await handler(context, deps, None)
             return
+        prefetched = _prefetch(deps, activity)  # queued first: it rides in the same batch as the row
         entry = await _begin(deps, activity)
         if entry is None:
             await _answer_duplicate(context, deps)
             return
         result: dict[str, Any] = {"error": True}
         try:
-            result = await handler(context, deps)
+            result = await handler(context, deps, prefetched)
         finally:
-            await deps.inbound.finish(entry, now=deps.clock.now(), result=result)
+            deps.turns.finish_later(entry, now=deps.clock.now(), result=result)  # with the next batch
 
 
 def delivery_id(activity: Activity) -> str:
@@ -89,11 +99,19 @@ def delivery_id(activity: Activity) -> str:
     return f"{activity.id or '-'}@{digest}"
 
 
+def _prefetch(deps: TeamsDeps, activity: Activity) -> Prefetched:
+    if activity.type not in (ActivityTypes.message, ActivityTypes.invoke):
+        return None
+    account = account_of(activity)
+    person = deps.people.remembered(account) if account is not None else None
+    return deps.turns.preferences_soon(person.id) if person is not None else None
+
+
 async def _begin(deps: TeamsDeps, activity: Activity) -> int | None:
     now = deps.clock.now()
     key = delivery_id(activity)
     payload = {"type": str(activity.type), "at": now.isoformat()}
-    entry = await deps.inbound.begin(source=SOURCE, delivery_id=key, payload=payload, now=now)
+    entry = await deps.turns.begin(delivery_id=key, payload=payload, now=now)
     if entry is not None:
         return entry
     seen = await deps.inbound.seen(source=SOURCE, delivery_id=key)
@@ -122,7 +140,7 @@ async def _answer_duplicate(context: TurnContext, deps: TeamsDeps) -> None:
     await context.send_activity(invoke_answer(body or text_answer(text("teams.done", locale))))
 
 
-async def _on_message(context: TurnContext, deps: TeamsDeps) -> dict[str, Any]:
+async def _on_message(context: TurnContext, deps: TeamsDeps, prefetched: Prefetched) -> dict[str, Any]:
     activity = context.activity
     click = click_from_data(activity.value) if activity.value is not None else None
     if click is None and not (activity.text or "").strip():
@@ -131,7 +149,7 @@ async def _on_message(context: TurnContext, deps: TeamsDeps) -> dict[str, Any]:
     if not isinstance(sender, Known):
         await context.send_activity(to_activity(OutgoingMessage(_not_served(sender, activity))))
         return {"sender": type(sender).__name__.lower()}
-    turn = await deps.router.turn(sender.organisation, sender.person, SOURCE)
+    turn = await _turn(deps, sender, prefetched)
     if click is not None:
         reply = await deps.router.on_action(turn, click.action_id, click.value, click.inputs)
         return await _deliver(context, deps, reply, update_id=activity.reply_to_id)
@@ -139,7 +157,7 @@ async def _on_message(context: TurnContext, deps: TeamsDeps) -> dict[str, Any]:
     return await _deliver(context, deps, reply, update_id=None)
 
 
-async def _on_invoke(context: TurnContext, deps: TeamsDeps) -> dict[str, Any]:
+async def _on_invoke(context: TurnContext, deps: TeamsDeps, prefetched: Prefetched) -> dict[str, Any]:
     activity = context.activity
     if activity.name != CARD_ACTION:
         return {"ignored": str(activity.name)}
@@ -149,7 +167,7 @@ async def _on_invoke(context: TurnContext, deps: TeamsDeps) -> dict[str, Any]:
     if click is None or not isinstance(sender, Known):
         refusal = _not_served(sender, activity) if sender else text("chat.unknown_action", locale)
         return await _invoke_answer(context, text_answer(refusal))
-    turn = await deps.router.turn(sender.organisation, sender.person, SOURCE)
+    turn = await _turn(deps, sender, prefetched)
     reply = await deps.router.on_action(turn, click.action_id, click.value, click.inputs)
     for message in reply.messages:
         await context.send_activity(to_activity(message, public_url=deps.public_url))
@@ -158,8 +176,22 @@ async def _on_invoke(context: TurnContext, deps: TeamsDeps) -> dict[str, Any]:
     return await _invoke_answer(context, text_answer(text("teams.done", turn.locale)))
 
 
-async def _on_members(context: TurnContext, deps: TeamsDeps) -> dict[str, Any]:
+async def _on_members(context: TurnContext, deps: TeamsDeps, _prefetched: Prefetched) -> dict[str, Any]:
     return await deps.members.changed(context)
+
+
+async def _turn(deps: TeamsDeps, sender: Known, prefetched: Prefetched) -> Turn:
+    preferences = _ready(prefetched)
+    if preferences is None or preferences.person_id != sender.person.id:
+        preferences = await deps.turns.preferences(sender.person.id)
+    return await deps.router.turn(sender.organisation, sender.person, SOURCE, preferences=preferences)
+
+
+def _ready(prefetched: Prefetched) -> Preferences | None:
+    """What was read with the turn's row (always written by now), unless that batch failed."""
+    if prefetched is None or not prefetched.done() or prefetched.cancelled() or prefetched.exception():
+        return None
+    return prefetched.result()
 
 
 async def _sender(context: TurnContext, deps: TeamsDeps) -> Sender | None:

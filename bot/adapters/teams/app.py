@@ -45,6 +45,7 @@ from bot.web.middleware import JsonHttpError
 from storage.database import Database
 from storage.inbound import SqlInboundLog
 from storage.teams import SqlTeamsContacts
+from storage.teams_turns import SqlTeamsTurns
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ class TeamsEndpoint:
         http = connector_http(self._settings)
         tokens = connector_tokens(configuration, seams.tokens)
         contacts = SqlTeamsContacts(services.database)
-        deps = _deps(services, contacts, anonymous=anonymous)
+        turns = SqlTeamsTurns(services.database)
+        deps = _deps(services, contacts, turns, anonymous=anonymous)
         factory = PooledClientFactory(http, tokens, app_id=self._settings.microsoft_app_id)
         adapter = CloudAdapter(channel_service_client_factory=factory)
         adapter.on_turn_error = on_turn_error
@@ -109,6 +111,7 @@ class TeamsEndpoint:
             yield
         finally:
             await http.close()  # a send still queued fails as a passing fault and is retried later
+            await turns.close()
 
     async def handle(self, request: web.Request) -> web.Response:
         running = self._running
@@ -135,7 +138,9 @@ def install_teams(app: web.Application, settings: Settings, services: Callable[[
     app.router.add_post(ROUTE, endpoint.handle)
 
 
-def _deps(services: TeamsServices, contacts: SqlTeamsContacts, *, anonymous: bool) -> TeamsDeps:
+def _deps(
+    services: TeamsServices, contacts: SqlTeamsContacts, turns: SqlTeamsTurns, *, anonymous: bool
+) -> TeamsDeps:
     people = TeamsPeople(
         organisations=services.organisations,
         people=services.people,
@@ -148,6 +153,7 @@ def _deps(services: TeamsServices, contacts: SqlTeamsContacts, *, anonymous: boo
         people=people,
         members=members,
         inbound=services.inbound,
+        turns=turns,
         router=services.router,
         clock=services.clock,
         public_url=services.settings.public_url,

@@ -2,6 +2,9 @@
 
 People are matched by their Teams identity, or the first time by the email the connector's member
 lookup gives; the identity's address is refreshed when it changes (see ``accounts.py`` for its shape).
+A person found by their identity is remembered for a minute, with their stored address, so a turn from
+someone already known reads nothing and writes nothing unless their address changed (a directory change,
+such as a person made inactive, is seen within that minute; after a write the next turn reads again).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ log = logging.getLogger(__name__)
 
 SEEN_GRANULARITY: Final = timedelta(minutes=10)
 ORGANISATION_TTL: Final = timedelta(seconds=60)
+CONTACT_TTL: Final = timedelta(seconds=60)
+CONTACTS_KEPT: Final = 50_000  # remembered accounts per process, at most (then the memory starts again)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,16 +68,18 @@ class TeamsPeople:
         self._organisations, self._people, self._contacts = organisations, people, contacts
         self._anonymous, self._now = anonymous, now
         self._cache: dict[int, tuple[datetime, Organisation]] = {}
+        self._contacts_seen: dict[tuple[str, str], tuple[datetime, TeamsContact]] = {}
 
     async def sender(self, context: TurnContext, account: Account) -> Sender:
         """Who wrote; the stored address is refreshed on every activity (service URLs move)."""
         activity = context.activity
-        contact = await self._contacts.find(tenant_id=account.tenant_id, aad_object_id=account.aad_object_id)
+        contact = await self._contact(account)
         if contact is not None:
             organisation = await self._organisation(contact.person.organisation_id)
             if organisation is not None and contact.person.active:
                 await self._refresh(contact, account, activity)
                 return Known(organisation, contact.person)
+            self._forget(account)
         organisation = await self.organisation_for(account.tenant_id)
         if organisation is None:
             return Refused()
@@ -81,6 +88,13 @@ class TeamsPeople:
             return Unknown(organisation)
         await self._link(person, account, activity, keep={})
         return Known(organisation, person)
+
+    def remembered(self, account: Account) -> Person | None:
+        """The active person behind this account if this process knows them (no database read)."""
+        kept = self._contacts_seen.get((account.tenant_id, account.aad_object_id))
+        if kept is None or self._now() - kept[0] >= CONTACT_TTL or not kept[1].person.active:
+            return None
+        return kept[1].person
 
     async def organisation_for(self, tenant_id: str) -> Organisation | None:
         """The organisation linked to this Entra tenant; anonymously (loopback only) the first one."""
@@ -122,6 +136,26 @@ class TeamsPeople:
             external_id=account.aad_object_id,
             address=address,
         )
+        self._forget(account)  # written rarely (a change, or every ten minutes): the next turn reads it again
+
+    async def _contact(self, account: Account) -> TeamsContact | None:
+        """The stored contact, from this process's memory when it was read within the last minute."""
+        key, now = (account.tenant_id, account.aad_object_id), self._now()
+        kept = self._contacts_seen.get(key)
+        if kept is not None and now - kept[0] < CONTACT_TTL:
+            return kept[1]
+        contact = await self._contacts.find(tenant_id=account.tenant_id, aad_object_id=account.aad_object_id)
+        if contact is not None:
+            self._remember(account, contact, since=now)
+        return contact
+
+    def _remember(self, account: Account, contact: TeamsContact, *, since: datetime) -> None:
+        if len(self._contacts_seen) >= CONTACTS_KEPT:
+            self._contacts_seen.clear()
+        self._contacts_seen[(account.tenant_id, account.aad_object_id)] = (since, contact)
+
+    def _forget(self, account: Account) -> None:
+        self._contacts_seen.pop((account.tenant_id, account.aad_object_id), None)
 
     async def _organisation(self, organisation_id: int) -> Organisation | None:
         """Organisations change rarely; each process keeps them for a minute."""
