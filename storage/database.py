@@ -137,6 +137,13 @@ class Database:
             finally:
                 _unit_of_work.reset(token)
 
+    def unit_session(self) -> AsyncSession:
+        """The session of the unit of work this task is in; for work that must never run outside one."""
+        session = _unit_of_work.get()
+        if session is None:
+            raise RuntimeError("this needs a unit of work (Database.unit_of_work)")
+        return session
+
     async def _lock(self, session: AsyncSession, keys: Sequence[str]) -> None:
         if self.is_postgres:
             if keys:  # one statement, in sorted order, so that two units never wait on each other in a ring

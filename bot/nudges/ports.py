@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from bot.domain.delivery import OutboxKind
-from bot.domain.nudges import NudgeRecord, PersonFigures
+from bot.domain.nudges import NudgeRecord, NudgeStatus, PersonFigures
+from bot.domain.organisations import Office, Organisation
+from bot.domain.people import Person
 from bot.domain.records import Delivery, MeetingWrite, NudgeWrite, OutcomeWrite, Preferences, TripWrite
 from bot.messages import OutgoingMessage
 from bot.nudges.policy_types import PastNudge
@@ -67,3 +70,73 @@ class NudgeStore(Protocol):
         message: OutgoingMessage,
         delivery: Delivery,
     ) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EventContext:
+    """What an event is evaluated against, read in one go: ``organisation`` is None when it is unknown."""
+
+    organisation: Organisation | None
+    people: Mapping[str, Person] = field(default_factory=dict)  # by lower-case e-mail address
+    offices: Mapping[int, Office] = field(default_factory=dict)  # the offices of those people
+
+
+@dataclass(frozen=True, slots=True)
+class SavedMeeting:
+    id: int
+    existed: bool  # an update of a stored meeting, whose earlier nudges may need withdrawing
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeState:
+    """What deciding about one person and one subject needs from storage."""
+
+    preferences: Preferences
+    history: tuple[PastNudge, ...] = ()  # delivered or queued nudges, oldest first
+    existing_id: int | None = None  # the nudge already stored for this subject, if any
+    delivered: bool = False  # ... and whether it has gone out (it is then never sent again)
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A proactive message for the outbox; the same (person, key, kind) again adds nothing."""
+
+    person_id: int
+    key: str
+    kind: OutboxKind
+    message: OutgoingMessage
+    delivery: Delivery
+
+
+class EventStore(Protocol):
+    """The event-to-outbox path in a few statements; only inside a unit of work (``Atomic``)."""
+
+    async def context(self, organisation_id: int, emails: Sequence[str]) -> EventContext: ...
+
+    async def lock(self, keys: Sequence[str]) -> None:
+        """More locks for the unit of work this task is in (taken in sorted order, held to its end)."""
+
+    async def save_meeting(
+        self, meeting: MeetingWrite, *, fingerprint: str, now: datetime
+    ) -> SavedMeeting | None:
+        """Insert or update the meeting and its attendees, already marked evaluated with
+        ``fingerprint``; None (and nothing written) when it is stored with that fingerprint already."""
+
+    async def states(
+        self, organisation_id: int, person_ids: Sequence[int], *, subject: str, since: datetime
+    ) -> dict[int, NudgeState]: ...
+
+    async def insert_nudges(
+        self, nudges: Sequence[tuple[NudgeWrite, NudgeStatus]], *, now: datetime
+    ) -> list[int]:
+        """New decisions (no nudge stored for the person and subject); their ids, in order."""
+
+    async def queue(
+        self,
+        organisation_id: int,
+        messages: Sequence[Queued],
+        preferences: Sequence[Preferences],
+        *,
+        now: datetime,
+    ) -> None:
+        """Enqueue the messages and store the preferences (an upsert each)."""
