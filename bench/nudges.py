@@ -322,6 +322,10 @@ async def _server_cpu(database: Database) -> dict[int, float]:
     async with database.session() as session:
         query = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
         pids = list((await session.execute(query)).scalars())
+    return _cpu_of(pids)
+
+
+def _cpu_of(pids: list[int]) -> dict[int, float]:
     found = {}
     for pid in pids:
         try:

@@ -23,8 +23,12 @@ _CONTEXT = (
 CONTEXT_PG = _CONTEXT.format(emails="= ANY($2::text[])", organisation="$1")
 CONTEXT_SQLITE = _CONTEXT.format(emails="IN (SELECT value FROM json_each(?2))", organisation="?1")
 
+# The locks in key order (so two units never wait on each other in a ring), and generic plans for the
+# rest of the transaction: the statements here are prepared once per connection, but PostgreSQL would
+# plan them again on every execution (their array parameters keep the custom plans looking cheaper),
+# and planning was about two thirds of their server CPU.
 LOCK_PG = (
-    "SELECT pg_advisory_xact_lock(hashtext(k)) "
+    "SELECT pg_advisory_xact_lock(hashtext(k)), set_config('plan_cache_mode', 'force_generic_plan', true) "
     "FROM (SELECT k FROM unnest($1::text[]) AS k ORDER BY k) AS ordered"
 )
 
@@ -75,7 +79,8 @@ _STATES = (
     "SELECT p.id, r.person_id IS NOT NULL, r.opted_out, r.snoozed_until, r.paused_until, r.pause_asked, "
     "r.variant, r.privacy_notice_seen, r.locale, n.id, n.status, o.state, "
     "(SELECT {aggregate}(json_array_of(COALESCE(b.sent_at, b.next_attempt_at), h.choice)) "
-    "FROM outbox b JOIN nudges h ON h.person_id = b.person_id AND h.subject = b.key "
+    "FROM outbox b JOIN nudges h ON h.organisation_id = b.organisation_id AND h.person_id = b.person_id "
+    "AND h.subject = b.key "
     "WHERE b.person_id = p.id AND b.kind = 'nudge' AND b.state <> 'withdrawn' "
     "AND b.next_attempt_at >= {since}) "
     "FROM {people} "
