@@ -17,7 +17,7 @@ from bot.domain.organisations import Office, Organisation
 from bot.domain.people import Channel, Permission, Person
 from bot.domain.records import MeetingWrite, NudgeWrite, Preferences
 from bot.nudges.policy_types import PastNudge
-from bot.nudges.ports import EventContext, NudgeState, Queued, SavedMeeting
+from bot.nudges.ports import EventContext, NewNudge, NudgeState, Queued, SavedMeeting
 from storage import nudge_sql as sql
 from storage.database import Database
 from storage.direct import Direct, json_value, utc
@@ -98,45 +98,52 @@ class SqlNudgeEvents:
         rows = await direct.rows(query, list(person_ids), subject, since, organisation_id)
         return {row[0]: _state(row) for row in rows}
 
-    async def insert_nudges(
-        self, nudges: Sequence[tuple[NudgeWrite, NudgeStatus]], *, now: datetime
-    ) -> list[int]:
-        if not nudges:
-            return []
-        direct = await self._direct()
-        rows = [_nudge_values(nudge, status, now) for nudge, status in nudges]
-        if not direct.is_postgres:
-            return [(await direct.rows(sql.INSERT_NUDGE_SQLITE, *values))[0][0] for values in rows]
-        ids = {row[1]: row[0] for row in await direct.rows(sql.INSERT_NUDGES_PG, *zip(*rows, strict=True))}
-        return [ids[nudge.person_id] for nudge, _ in nudges]  # one person per subject: unique
-
-    async def queue(
+    async def record_new(
         self,
         organisation_id: int,
+        nudges: Sequence[NewNudge],
         messages: Sequence[Queued],
         preferences: Sequence[Preferences],
         *,
         now: datetime,
-    ) -> None:
-        if not messages and not preferences:
-            return
+    ) -> list[int]:
+        if not nudges and not messages and not preferences:
+            return []
         direct = await self._direct()
-        queued = [_queued_values(m) for m in messages]
-        preferred = [_preference_values(p) for p in preferences]
-        if direct.is_postgres:
-            await direct.rows(
-                sql.QUEUE_PG,
-                organisation_id,
-                *(_columns(queued, 6)),
-                *(_columns(preferred, 8)[:7]),
-                now,
-                _columns(preferred, 8)[7],
-            )
-            return
-        for values in queued:
-            await direct.rows(sql.ENQUEUE_SQLITE, organisation_id, *values)
-        for person_id, *rest in preferred:
-            await direct.rows(sql.SAVE_PREFERENCES_SQLITE, person_id, organisation_id, *rest, now)
+        if not direct.is_postgres:
+            return await _record_new_sqlite(direct, organisation_id, nudges, messages, preferences, now)
+        ids = [new.reserved_id or 0 for new in nudges]
+        if not all(ids):
+            raise ValueError("on PostgreSQL a new nudge's id is reserved by states()")
+        composed = [q for new, i in zip(nudges, ids, strict=True) for q in new.messages(i)]
+        queued = _columns([_queued_values(q) for q in [*composed, *messages]], 6)
+        preferred = _columns([_preference_values(p) for p in preferences], 8)
+        decided = _columns([_nudge_values(n.nudge, n.status, now) for n in nudges], 15)
+        arguments = [organisation_id, *queued, *preferred[:7], now, preferred[7], ids, *decided]
+        await direct.rows(sql.RECORD_PG, *arguments)
+        return ids
+
+
+async def _record_new_sqlite(
+    direct: Direct,
+    organisation_id: int,
+    nudges: Sequence[NewNudge],
+    messages: Sequence[Queued],
+    preferences: Sequence[Preferences],
+    now: datetime,
+) -> list[int]:
+    ids: list[int] = []
+    queued: list[Queued] = []
+    for new in nudges:
+        values = _nudge_values(new.nudge, new.status, now)
+        nudge_id = (await direct.rows(sql.INSERT_NUDGE_SQLITE, *values))[0][0]
+        ids.append(nudge_id)
+        queued += new.messages(nudge_id)
+    for values in [_queued_values(q) for q in [*queued, *messages]]:
+        await direct.rows(sql.ENQUEUE_SQLITE, organisation_id, *values)
+    for person_id, *rest in [_preference_values(p) for p in preferences]:
+        await direct.rows(sql.SAVE_PREFERENCES_SQLITE, person_id, organisation_id, *rest, now)
+    return ids
 
 
 def _queued_values(queued: Queued) -> tuple[Any, ...]:
@@ -192,12 +199,12 @@ def _state(row: Sequence[Any]) -> NudgeState:
     history = sorted(
         (
             PastNudge(_moment(moment), OutcomeChoice(choice) if choice else None)
-            for moment, choice in json_value(row[12]) or ()
+            for moment, choice in json_value(row[13]) or ()
         ),
         key=lambda nudge: nudge.sent_at,
     )
     delivered = row[11] in _DELIVERED or row[10] in _SHOWN
-    return NudgeState(preferences, tuple(history), row[9], row[9] is not None and delivered)
+    return NudgeState(preferences, tuple(history), row[9], row[9] is not None and delivered, row[12])
 
 
 def _moment(value: str) -> datetime:

@@ -77,7 +77,7 @@ ATTENDEES_ADDED_SQLITE = (
 # (delivered or queued since a moment, with the choice made) as a JSON list.
 _STATES = (
     "SELECT p.id, r.person_id IS NOT NULL, r.opted_out, r.snoozed_until, r.paused_until, r.pause_asked, "
-    "r.variant, r.privacy_notice_seen, r.locale, n.id, n.status, o.state, "
+    "r.variant, r.privacy_notice_seen, r.locale, n.id, n.status, o.state, {reserve}, "
     "(SELECT {aggregate}(json_array_of(COALESCE(b.sent_at, b.next_attempt_at), h.choice)) "
     "FROM outbox b JOIN nudges h ON h.organisation_id = b.organisation_id AND h.person_id = b.person_id "
     "AND h.subject = b.key "
@@ -89,8 +89,15 @@ _STATES = (
     "AND n.subject = {subject} "
     "LEFT JOIN outbox o ON o.person_id = p.id AND o.key = {subject} AND o.kind = 'nudge'"
 )
+# PostgreSQL reserves the id of each new nudge here, so that its message (which carries the id) can be
+# composed before the nudge is written, and nudge, message and preferences go in one statement.
 STATES_PG = _STATES.format(
-    aggregate="json_agg", since="$3", people="unnest($1::int[]) AS p(id)", organisation="$4", subject="$2"
+    aggregate="json_agg",
+    since="$3",
+    people="unnest($1::int[]) AS p(id)",
+    organisation="$4",
+    subject="$2",
+    reserve="CASE WHEN n.id IS NULL THEN nextval(pg_get_serial_sequence('nudges', 'id')) END",
 ).replace("json_array_of", "json_build_array")
 STATES_SQLITE = _STATES.format(
     aggregate="json_group_array",
@@ -98,6 +105,7 @@ STATES_SQLITE = _STATES.format(
     people="(SELECT value AS id FROM json_each(?1)) AS p",
     organisation="?4",
     subject="?2",
+    reserve="NULL",
 ).replace("json_array_of", "json_array")
 
 NUDGE_COLUMNS = (
@@ -122,15 +130,14 @@ _NUDGE_TYPES = (
     "text[]",
     "timestamptz[]",
 )
-INSERT_NUDGES_PG = (
-    f"INSERT INTO nudges ({NUDGE_COLUMNS}) "
-    "SELECT u.organisation_id, u.person_id, u.subject, u.trigger, u.meeting_id, u.trip_id, u.decision, "
-    "u.reason, u.variant, u.status, u.mode, u.destination_name, u.trip_date, CAST(u.estimate AS json), "
-    "u.moment, u.moment "
-    f"FROM unnest({', '.join(f'${n}::{t}' for n, t in enumerate(_NUDGE_TYPES, start=1))}) "
-    "AS u(organisation_id, person_id, subject, trigger, meeting_id, trip_id, decision, reason, variant, "
-    "status, mode, destination_name, trip_date, estimate, moment) "
-    "RETURNING id, person_id"
+_INSERT_NUDGES_PG = (
+    f"INSERT INTO nudges (id, {NUDGE_COLUMNS}) "
+    "SELECT u.id, u.organisation_id, u.person_id, u.subject, u.trigger, u.meeting_id, u.trip_id, "
+    "u.decision, u.reason, u.variant, u.status, u.mode, u.destination_name, u.trip_date, "
+    "CAST(u.estimate AS json), u.moment, u.moment "
+    f"FROM unnest($17::int[], {', '.join(f'${n}::{t}' for n, t in enumerate(_NUDGE_TYPES, start=18))}) "
+    "AS u(id, organisation_id, person_id, subject, trigger, meeting_id, trip_id, decision, reason, "
+    "variant, status, mode, destination_name, trip_date, estimate, moment)"
 )
 INSERT_NUDGE_SQLITE = (
     f"INSERT INTO nudges ({NUDGE_COLUMNS}) VALUES ({', '.join(f'?{n}' for n in range(1, 16))}, ?15) "
@@ -153,9 +160,11 @@ _PREFERENCE_UPSERT = (
         if column not in ("person_id", "organisation_id")
     )
 )
-# Outbox rows and preferences in one statement (the enqueue keeps ON CONFLICT DO NOTHING semantics).
-QUEUE_PG = (
-    f"WITH queued AS (INSERT INTO outbox ({_OUTBOX_COLUMNS}) "
+# New nudges (with their reserved ids), outbox rows and preferences in one statement; the outbox rows
+# keep the ON CONFLICT DO NOTHING of storage.outbox.enqueue.
+RECORD_PG = (
+    "WITH decided AS (" + _INSERT_NUDGES_PG + " RETURNING 1), "
+    f"queued AS (INSERT INTO outbox ({_OUTBOX_COLUMNS}) "
     "SELECT $1, u.person_id, u.key, u.kind, u.channel, CAST(u.payload AS json), 'queued', 0, u.due_at, 0, "
     "u.due_at, u.due_at "
     "FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[]) "
@@ -170,7 +179,7 @@ QUEUE_PG = (
         "privacy_notice_seen, locale)"
     )
     + " RETURNING 1) "
-    "SELECT (SELECT count(*) FROM queued), (SELECT count(*) FROM preferred)"
+    "SELECT (SELECT count(*) FROM decided), (SELECT count(*) FROM queued), (SELECT count(*) FROM preferred)"
 )
 ENQUEUE_SQLITE = (
     f"INSERT INTO outbox ({_OUTBOX_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, 0, ?7, ?7) "

@@ -149,14 +149,14 @@ class NudgeDecider:
         return Plan(candidate, nudge, outcome, delivery, preferences, changed, person_locale(person))
 
 
-def pause_message(plan: Plan, organisation: Organisation, record: NudgeRecord, *, now: datetime) -> Queued:
+def pause_message(plan: Plan, organisation: Organisation, nudge_id: int, *, now: datetime) -> Queued:
     """The one question after a pause starts: do you want the tips back?"""
     person = plan.candidate.person
     return Queued(
         person_id=person.id,
         key=f"pause:{now.date().isoformat()}",
         kind=OutboxKind.PAUSE_QUESTION,
-        message=pause_question(plan.locale, record.id),
+        message=pause_question(plan.locale, nudge_id),
         delivery=Delivery(channel_for(person, organisation), now),
     )
 

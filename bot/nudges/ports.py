@@ -95,6 +95,7 @@ class NudgeState:
     history: tuple[PastNudge, ...] = ()  # delivered or queued nudges, oldest first
     existing_id: int | None = None  # the nudge already stored for this subject, if any
     delivered: bool = False  # ... and whether it has gone out (it is then never sent again)
+    reserved_id: int | None = None  # the id a new nudge will get, where storage hands it out early
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,16 @@ class Queued:
     kind: OutboxKind
     message: OutgoingMessage
     delivery: Delivery
+
+
+@dataclass(frozen=True, slots=True)
+class NewNudge:
+    """A decision about a person with no nudge yet for the subject, and what to queue once it has an id."""
+
+    nudge: NudgeWrite
+    status: NudgeStatus
+    reserved_id: int | None
+    messages: Callable[[int], Sequence[Queued]]
 
 
 class EventStore(Protocol):
@@ -126,17 +137,14 @@ class EventStore(Protocol):
         self, organisation_id: int, person_ids: Sequence[int], *, subject: str, since: datetime
     ) -> dict[int, NudgeState]: ...
 
-    async def insert_nudges(
-        self, nudges: Sequence[tuple[NudgeWrite, NudgeStatus]], *, now: datetime
-    ) -> list[int]:
-        """New decisions (no nudge stored for the person and subject); their ids, in order."""
-
-    async def queue(
+    async def record_new(
         self,
         organisation_id: int,
+        nudges: Sequence[NewNudge],
         messages: Sequence[Queued],
         preferences: Sequence[Preferences],
         *,
         now: datetime,
-    ) -> None:
-        """Enqueue the messages and store the preferences (an upsert each)."""
+    ) -> list[int]:
+        """Store the new nudges and queue their messages, then ``messages``, and store ``preferences``
+        (an upsert each); the nudges' ids, in order."""

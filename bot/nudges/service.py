@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from bot.domain.delivery import OutboxKind
 from bot.domain.events import CalendarEvent, RequestStatus, TravelRequest
@@ -21,7 +22,15 @@ from bot.domain.people import Person
 from bot.domain.records import MeetingWrite, TripWrite
 from bot.nudges.decide import HISTORY_DAYS, NudgeDecider, Plan, pause_message
 from bot.nudges.detect import Detector, TripCandidate, UnknownPlace, office_place
-from bot.nudges.ports import EventContext, EventStore, MeetingStore, NudgeState, NudgeStore, Queued
+from bot.nudges.ports import (
+    EventContext,
+    EventStore,
+    MeetingStore,
+    NewNudge,
+    NudgeState,
+    NudgeStore,
+    Queued,
+)
 from bot.ports import Atomic, Clock, Organisations
 from bot.savings.places import Place
 
@@ -211,34 +220,28 @@ class NudgeService:
     async def _record(
         self, organisation: Organisation, plans: Sequence[tuple[Plan, NudgeState]], *, now: datetime
     ) -> list[NudgeRecord]:
-        new = [plan for plan, state in plans if state.existing_id is None]
-        ids = iter(await self._events.insert_nudges([(p.nudge, p.status) for p in new], now=now))
-        records, queued, preferences = [], [], []
+        """New decisions go to storage in one batch; a decision taken again goes row by row (its queued,
+        unsent message is replaced or withdrawn), which only a moved or changed event needs."""
+        again: dict[int, NudgeRecord] = {}
+        messages: list[Queued] = []
         for plan, state in plans:
-            if state.existing_id is None:
-                record = plan.record(next(ids), now=now)
-                if plan.delivery is not None and record.status is NudgeStatus.QUEUED:
-                    queued.append(
-                        Queued(
-                            plan.nudge.person_id,
-                            plan.nudge.subject,
-                            OutboxKind.NUDGE,
-                            plan.message(record.id),
-                            plan.delivery,
-                        )
-                    )
-            else:  # a decision taken again: its queued, unsent message is replaced or withdrawn
+            if state.existing_id is not None:
                 record = await self._nudges.record_decision(
                     plan.nudge, now=now, delivery=plan.delivery, compose=plan.message
                 )
-            if plan.preferences_changed:
-                preferences.append(plan.preferences)
-            if plan.outcome.start_pause:
-                queued.append(pause_message(plan, organisation, record, now=now))
+                again[record.person_id] = record
+                messages += _pause(plan, organisation, record.id, now)
+        new = [
+            NewNudge(plan.nudge, plan.status, state.reserved_id, partial(_queued, plan, organisation, now))
+            for plan, state in plans
+            if state.existing_id is None
+        ]
+        preferences = [plan.preferences for plan, _ in plans if plan.preferences_changed]
+        ids = iter(await self._events.record_new(organisation.id, new, messages, preferences, now=now))
+        records = [again.get(plan.nudge.person_id) or plan.record(next(ids), now=now) for plan, _ in plans]
+        for record in records:
             if record.decision is Decision.SEND:
                 self._on_enqueued()
-            records.append(record)
-        await self._events.queue(organisation.id, queued, preferences, now=now)
         return records
 
     async def _withdraw_others(
@@ -294,6 +297,20 @@ class NudgeService:
         if organisation is None:
             raise NudgeRefused("unknown_organisation", f"no organisation with id {organisation_id}")
         return organisation
+
+
+def _queued(plan: Plan, organisation: Organisation, now: datetime, nudge_id: int) -> list[Queued]:
+    """What a new nudge queues once it has its id: the nudge itself, and the pause question if any."""
+    queued = []
+    if plan.delivery is not None and plan.status is NudgeStatus.QUEUED:
+        nudge = plan.nudge
+        message = plan.message(nudge_id)
+        queued.append(Queued(nudge.person_id, nudge.subject, OutboxKind.NUDGE, message, plan.delivery))
+    return queued + _pause(plan, organisation, nudge_id, now)
+
+
+def _pause(plan: Plan, organisation: Organisation, nudge_id: int, now: datetime) -> list[Queued]:
+    return [pause_message(plan, organisation, nudge_id, now=now)] if plan.outcome.start_pause else []
 
 
 def _known(context: EventContext, organisation_id: int) -> Organisation:
