@@ -17,11 +17,7 @@ from bot.nudges.policy_types import PastNudge
 
 
 class MeetingStore(Protocol):
-    async def fingerprint(self, organisation_id: int, *, source: str, event_id: str) -> str | None: ...
-
     async def save(self, meeting: MeetingWrite, *, now: datetime) -> int: ...
-
-    async def mark_evaluated(self, meeting_id: int, fingerprint: str) -> None: ...
 
     async def cancel(
         self, organisation_id: int, *, source: str, event_id: str, now: datetime
@@ -33,11 +29,7 @@ class MeetingStore(Protocol):
 class NudgeStore(Protocol):
     async def by_id(self, nudge_id: int) -> NudgeRecord | None: ...
 
-    async def for_subject(self, person_id: int, subject: str) -> NudgeRecord | None: ...
-
     async def for_meeting(self, person_id: int, meeting_id: int) -> Sequence[NudgeRecord]: ...
-
-    async def history(self, person_id: int, *, since: datetime) -> list[PastNudge]: ...
 
     async def record_decision(
         self,
@@ -59,17 +51,6 @@ class NudgeStore(Protocol):
     async def save_preferences(
         self, organisation_id: int, preferences: Preferences, *, now: datetime
     ) -> None: ...
-
-    async def enqueue_message(
-        self,
-        *,
-        organisation_id: int,
-        person_id: int,
-        key: str,
-        kind: OutboxKind,
-        message: OutgoingMessage,
-        delivery: Delivery,
-    ) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
