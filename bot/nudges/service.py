@@ -10,26 +10,21 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
 
-from bot.domain.delivery import OutboxKind
 from bot.domain.events import CalendarEvent, RequestStatus, TravelRequest
-from bot.domain.nudges import Decision, NudgeRecord, NudgeStatus, Trigger
+from bot.domain.nudges import NudgeRecord
 from bot.domain.organisations import Office, Organisation
 from bot.domain.people import Person
 from bot.domain.records import MeetingWrite, TripWrite
-from bot.nudges.decide import HISTORY_DAYS, NudgeDecider, Plan, pause_message
+from bot.nudges.decide import NudgeDecider
+from bot.nudges.decisions import Decisions
 from bot.nudges.detect import Detector, TripCandidate, UnknownPlace, office_place
 from bot.nudges.ports import (
     EventContext,
     EventStore,
     MeetingStore,
-    NewNudge,
-    NudgeState,
     NudgeStore,
-    Queued,
 )
 from bot.ports import Atomic, Clock, Organisations
 from bot.savings.places import Place
@@ -71,7 +66,10 @@ class NudgeService:
     ) -> None:
         self._organisations, self._meetings, self._nudges = organisations, meetings, nudges
         self._events, self._detector, self._decider = events, detector, decider
-        self._clock, self._atomic, self._on_enqueued = clock, atomic, on_enqueued
+        self._clock, self._atomic = clock, atomic
+        self._decisions = Decisions(
+            events=events, nudges=nudges, decider=decider, clock=clock, on_enqueued=on_enqueued
+        )
 
     async def meeting_changed(self, organisation_id: int, event: CalendarEvent) -> EventResult:
         if event.status.value == "cancelled":
@@ -114,7 +112,7 @@ class NudgeService:
             return EventResult(unchanged=True)
         factors = self._decider.factors(organisation)
         candidates = self._detector.meeting_candidates(event, place, attendees, offices, factors)
-        decisions = await self._decide(organisation, candidates, event.subject, meeting_id=saved.id)
+        decisions = await self._decisions.decide(organisation, candidates, event.subject, meeting_id=saved.id)
         withdrawn = 0
         if saved.existed:  # a new meeting has no nudges of its own yet
             withdrawn = await self._withdraw_others(attendees, candidates, event.subject, saved.id)
@@ -170,79 +168,10 @@ class NudgeService:
             return EventResult(withdrawn=int(withdrawn))
         if candidate is None:
             return EventResult(notes=("same_place",))
-        decisions = await self._decide(
+        decisions = await self._decisions.decide(
             organisation, [candidate], request.subject, trip_id=trip_id, booked=not request.status.still_open
         )
         return EventResult(decisions=tuple(decisions))
-
-    async def _decide(
-        self,
-        organisation: Organisation,
-        candidates: Sequence[TripCandidate],
-        subject: str,
-        *,
-        meeting_id: int | None = None,
-        trip_id: int | None = None,
-        booked: bool = False,
-    ) -> list[NudgeRecord]:
-        """Decide for every candidate at once: one read of their states, one write of the new nudges,
-        one of the outbox rows and preferences. A nudge already delivered is never decided again."""
-        if not candidates:
-            return []
-        now = self._clock.now()
-        states = await self._events.states(
-            organisation.id,
-            [c.person.id for c in candidates],
-            subject=subject,
-            since=now - timedelta(days=HISTORY_DAYS),
-        )
-        trigger = Trigger.MEETING if meeting_id else Trigger.TRAVEL
-        plans: list[tuple[Plan, NudgeState]] = []
-        for candidate in candidates:
-            state = states[candidate.person.id]
-            if state.delivered:
-                log.info("nudge %s for subject already delivered; not nudging again", state.existing_id)
-                continue
-            plan = self._decider.plan(
-                organisation,
-                candidate,
-                state,
-                now=now,
-                subject=subject,
-                trigger=trigger,
-                meeting_id=meeting_id,
-                trip_id=trip_id,
-                booked=booked,
-            )
-            plans.append((plan, state))
-        return await self._record(organisation, plans, now=now)
-
-    async def _record(
-        self, organisation: Organisation, plans: Sequence[tuple[Plan, NudgeState]], *, now: datetime
-    ) -> list[NudgeRecord]:
-        """New decisions go to storage in one batch; a decision taken again goes row by row (its queued,
-        unsent message is replaced or withdrawn), which only a moved or changed event needs."""
-        again: dict[int, NudgeRecord] = {}
-        messages: list[Queued] = []
-        for plan, state in plans:
-            if state.existing_id is not None:
-                record = await self._nudges.record_decision(
-                    plan.nudge, now=now, delivery=plan.delivery, compose=plan.message
-                )
-                again[record.person_id] = record
-                messages += _pause(plan, organisation, record.id, now)
-        new = [
-            NewNudge(plan.nudge, plan.status, state.reserved_id, partial(_queued, plan, organisation, now))
-            for plan, state in plans
-            if state.existing_id is None
-        ]
-        preferences = [plan.preferences for plan, _ in plans if plan.preferences_changed]
-        ids = iter(await self._events.record_new(organisation.id, new, messages, preferences, now=now))
-        records = [again.get(plan.nudge.person_id) or plan.record(next(ids), now=now) for plan, _ in plans]
-        for record in records:
-            if record.decision is Decision.SEND:
-                self._on_enqueued()
-        return records
 
     async def _withdraw_others(
         self, attendees: Sequence[Person], candidates: Sequence[TripCandidate], subject: str, meeting_id: int
@@ -297,20 +226,6 @@ class NudgeService:
         if organisation is None:
             raise NudgeRefused("unknown_organisation", f"no organisation with id {organisation_id}")
         return organisation
-
-
-def _queued(plan: Plan, organisation: Organisation, now: datetime, nudge_id: int) -> list[Queued]:
-    """What a new nudge queues once it has its id: the nudge itself, and the pause question if any."""
-    queued = []
-    if plan.delivery is not None and plan.status is NudgeStatus.QUEUED:
-        nudge = plan.nudge
-        message = plan.message(nudge_id)
-        queued.append(Queued(nudge.person_id, nudge.subject, OutboxKind.NUDGE, message, plan.delivery))
-    return queued + _pause(plan, organisation, nudge_id, now)
-
-
-def _pause(plan: Plan, organisation: Organisation, nudge_id: int, now: datetime) -> list[Queued]:
-    return [pause_message(plan, organisation, nudge_id, now=now)] if plan.outcome.start_pause else []
 
 
 def _known(context: EventContext, organisation_id: int) -> Organisation:
