@@ -1,7 +1,8 @@
 """The event-to-outbox path of the nudge engine in a few statements per event (``EventStore``).
 
 Everything here runs inside the caller's unit of work. A new meeting with its decisions and queued
-nudges takes five statements on PostgreSQL: context, locks, meeting, states, nudges, outbox.
+nudges takes five statements on PostgreSQL: the context, the locks, the meeting with its attendees,
+the candidates' states, and the nudges with their outbox rows and preferences.
 """
 
 from __future__ import annotations
