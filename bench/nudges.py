@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the repository
 
 import asyncpg
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from bot.app import Services, open_services
 from bot.clock import SimulatedClock, SystemClock
@@ -52,6 +52,7 @@ from bot.messages import Fact, OutgoingMessage, Recipient
 from bot.sample_loader import load_sample
 from bot.settings import Settings
 from storage.database import Database
+from storage.direct import statements_sent
 from storage.migrate import upgrade
 from storage.outbox import SqlOutbox, enqueue
 from storage.tables import NudgeRow, OutboxRow
@@ -149,6 +150,7 @@ class EventRun:
     latencies: list[float] = field(default_factory=list)
     wall: float = 0.0
     cpu: float = 0.0
+    db_cpu: float | None = None  # the PostgreSQL backends' CPU, when the server runs on this machine
     decisions: Counter[str] = field(default_factory=Counter)
     per_event: Counter[int] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
@@ -193,9 +195,11 @@ async def _feed_events(
     profiler = cProfile.Profile() if args.profile and concurrency == 1 else None
     if profiler:
         profiler.enable()
+    server = await _server_cpu(services.database)
     began, cpu = time.perf_counter(), time.process_time()
     await _drive(services, clock, organisation.id, warm[WARM_UP:], measured, concurrency)
     measured.wall, measured.cpu = time.perf_counter() - began, time.process_time() - cpu
+    measured.db_cpu = _spent(server, await _server_cpu(services.database))
     if profiler:
         profiler.disable()
         _print_profile(profiler)
@@ -286,7 +290,12 @@ def _weekday(day: date) -> date:
 
 
 def _count_statements(database: Database, run: EventRun) -> Any:
-    """Count SQL statements and connection checkouts while the measured events run; returns a stopper."""
+    """Count SQL statements and connection checkouts while the measured events run; returns a stopper.
+
+    Statements sent straight to the driver (storage/direct.py) are counted too; BEGIN, COMMIT and the
+    pool's liveness check on each checkout are not.
+    """
+    direct = statements_sent()
 
     def statement(*_: Any) -> None:
         run.statements += 1
@@ -299,10 +308,38 @@ def _count_statements(database: Database, run: EventRun) -> Any:
     event.listen(engine.pool, "checkout", checkout)
 
     def stop() -> None:
+        run.statements += statements_sent() - direct
         event.remove(engine, "before_cursor_execute", statement)
         event.remove(engine.pool, "checkout", checkout)
 
     return stop
+
+
+async def _server_cpu(database: Database) -> dict[int, float]:
+    """CPU seconds of this database's PostgreSQL backends, read from /proc when the server is local."""
+    if not database.is_postgres:
+        return {}
+    async with database.session() as session:
+        query = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        pids = list((await session.execute(query)).scalars())
+    return _cpu_of(pids)
+
+
+def _cpu_of(pids: list[int]) -> dict[int, float]:
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float | None:
+    if not after:
+        return None
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 async def _stored_decisions(database: Database) -> dict[str, int]:
@@ -349,6 +386,7 @@ def _report_events(
         f"     SQL per event: {run.statements / count:.1f} statements, "
         f"{run.checkouts / count:.1f} connection checkouts (transactions or sessions); "
         f"this process's CPU {run.cpu / count * 1e3:.1f} ms per event"
+        + (f", the PostgreSQL backends' {run.db_cpu / count * 1e3:.1f} ms" if run.db_cpu is not None else "")
     )
     print(f"     decisions: {total:,} ({sends:,} SEND, {total - sends:,} SUPPRESS)")
     print(f"     decisions per event: {dict(sorted(run.per_event.items()))}")

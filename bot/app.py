@@ -46,6 +46,7 @@ from storage.database import Database
 from storage.inbound import SqlInboundLog
 from storage.meetings import SqlMeetings
 from storage.migrate import upgrade
+from storage.nudge_events import SqlNudgeEvents
 from storage.nudges import SqlNudges
 from storage.organisations import SqlOffices, SqlOrganisations
 from storage.outbox import SqlOutbox, outbox_gauges
@@ -106,12 +107,11 @@ def build_services(settings: Settings, database: Database, *, clock: Clock | Non
     holder: list[Services] = []
     nudge_service = NudgeService(
         organisations=organisations,
-        people=people,
-        offices=offices,
         meetings=meetings,
         nudges=nudges,
+        events=SqlNudgeEvents(database),
         detector=Detector(gazetteer),
-        decider=NudgeDecider(nudges, clock),
+        decider=NudgeDecider(),
         clock=clock,
         atomic=database.unit_of_work,
         on_enqueued=lambda: holder[0].wake_dispatcher() if holder else None,

@@ -16,12 +16,6 @@ class SqlMeetings:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    async def fingerprint(self, organisation_id: int, *, source: str, event_id: str) -> str | None:
-        """The meeting as last fully evaluated ("" while an evaluation is pending)."""
-        async with self._db.session() as session:
-            row = await _meeting(session, organisation_id, source, event_id)
-        return row.fingerprint if row else None
-
     async def save(self, meeting: MeetingWrite, *, now: datetime) -> int:
         """Insert or update by (organisation, source, event id); the fingerprint is reset until evaluated."""
         async with self._db.transaction() as session:
@@ -44,12 +38,6 @@ class SqlMeetings:
                 MeetingAttendeeRow(meeting_id=row.id, person_id=p) for p in set(meeting.attendee_ids)
             )
             return row.id
-
-    async def mark_evaluated(self, meeting_id: int, fingerprint: str) -> None:
-        async with self._db.transaction() as session:
-            row = await session.get(MeetingRow, meeting_id)
-            if row is not None:
-                row.fingerprint = fingerprint
 
     async def cancel(
         self, organisation_id: int, *, source: str, event_id: str, now: datetime

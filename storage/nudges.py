@@ -20,7 +20,6 @@ from bot.domain.nudges import (
 )
 from bot.domain.records import Delivery, NudgeWrite, OutcomeWrite, Preferences
 from bot.messages import OutgoingMessage
-from bot.nudges.policy_types import PastNudge
 from storage.database import Database, insert_for
 from storage.outbox import enqueue, withdraw
 from storage.tables import NudgeRow, OutboxRow, OutcomeRow, PreferenceRow
@@ -37,35 +36,10 @@ class SqlNudges:
             row = await session.get(NudgeRow, nudge_id)
             return await _record(session, row) if row else None
 
-    async def for_subject(self, person_id: int, subject: str) -> NudgeRecord | None:
-        async with self._db.session() as session:
-            row = await _nudge(session, person_id, subject)
-            return await _record(session, row) if row else None
-
     async def for_meeting(self, person_id: int, meeting_id: int) -> Sequence[NudgeRecord]:
         query = select(NudgeRow).where(NudgeRow.person_id == person_id, NudgeRow.meeting_id == meeting_id)
         async with self._db.session() as session:
             return [await _record(session, row) for row in (await session.execute(query)).scalars().all()]
-
-    async def history(self, person_id: int, *, since: datetime) -> list[PastNudge]:
-        """Nudges delivered or waiting for delivery, oldest first, with the choice made if any."""
-        query = (
-            select(OutboxRow.sent_at, OutboxRow.next_attempt_at, NudgeRow.choice)
-            .join(NudgeRow, (NudgeRow.person_id == OutboxRow.person_id) & (NudgeRow.subject == OutboxRow.key))
-            .where(
-                OutboxRow.person_id == person_id,
-                OutboxRow.kind == OutboxKind.NUDGE.value,
-                OutboxRow.state != OutboxState.WITHDRAWN.value,
-                OutboxRow.next_attempt_at >= since,
-            )
-        )
-        async with self._db.session() as session:
-            rows = (await session.execute(query)).all()
-        past = [
-            PastNudge(row.sent_at or row.next_attempt_at, OutcomeChoice(row.choice) if row.choice else None)
-            for row in rows
-        ]
-        return sorted(past, key=lambda nudge: nudge.sent_at)
 
     async def record_decision(
         self,
@@ -221,29 +195,6 @@ class SqlNudges:
                 key: value for key, value in values.items() if key not in ("person_id", "organisation_id")
             }
             await session.execute(statement.on_conflict_do_update(index_elements=["person_id"], set_=changed))
-
-    async def enqueue_message(
-        self,
-        *,
-        organisation_id: int,
-        person_id: int,
-        key: str,
-        kind: OutboxKind,
-        message: OutgoingMessage,
-        delivery: Delivery,
-    ) -> bool:
-        """A proactive message that is not a nudge decision (the pause question)."""
-        async with self._db.transaction() as session:
-            return await enqueue(
-                session,
-                organisation_id=organisation_id,
-                person_id=person_id,
-                key=key,
-                kind=kind,
-                channel=delivery.channel,
-                message=message,
-                due_at=delivery.due_at,
-            )
 
 
 async def _nudge(session: AsyncSession, person_id: int, subject: str) -> NudgeRow | None:

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from bot import metrics
 from bot.domain.delivery import OutboxKind
-from bot.domain.nudges import Decision, NudgeRecord, Trigger
+from bot.domain.nudges import Decision, NudgeRecord, NudgeStatus, Trigger
 from bot.domain.organisations import Organisation
 from bot.domain.people import Person
 from bot.domain.records import Delivery, NudgeWrite, Preferences
 from bot.i18n import Locale, normalise_locale
+from bot.messages import OutgoingMessage
 from bot.nudges.compose import compose_nudge, pause_question
 from bot.nudges.detect import TripCandidate
 from bot.nudges.policy import assign_variant, decide
 from bot.nudges.policy_types import Candidate, NudgeSettings, PersonState, PolicyInput, PolicyOutcome
-from bot.nudges.ports import NudgeStore
-from bot.ports import Clock
+from bot.nudges.ports import NudgeState, Queued
 from bot.savings.factors import FactorTable
 
 HISTORY_DAYS = 90
@@ -49,30 +49,80 @@ def channel_for(person: Person, organisation: Organisation) -> str:
     return person.last_channel.value if person.last_channel else organisation.default_channel
 
 
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One decision, made but not yet stored: what to write, and what to queue with it."""
+
+    candidate: TripCandidate
+    nudge: NudgeWrite
+    outcome: PolicyOutcome
+    delivery: Delivery | None  # the nudge goes out through the outbox
+    preferences: Preferences  # as they are after this decision
+    preferences_changed: bool  # a variant was assigned, or a pause started
+    locale: Locale
+
+    @property
+    def status(self) -> NudgeStatus:
+        """A new nudge's status (what ``NudgeStore.record_decision`` gives one)."""
+        if self.nudge.decision is not Decision.SEND:
+            return NudgeStatus.SUPPRESSED
+        return NudgeStatus.QUEUED if self.delivery is not None else NudgeStatus.SHOWN
+
+    def message(self, nudge_id: int) -> OutgoingMessage:
+        estimate = self.candidate.estimate
+        return compose_nudge(
+            nudge_id, estimate, self.candidate.trip_date, locale=self.locale, variant=self.nudge.variant
+        )
+
+    def record(self, nudge_id: int, *, now: datetime) -> NudgeRecord:
+        """The record of a newly stored nudge, without reading it back."""
+        nudge, status = self.nudge, self.status
+        return NudgeRecord(
+            id=nudge_id,
+            organisation_id=nudge.organisation_id,
+            person_id=nudge.person_id,
+            subject=nudge.subject,
+            trigger=nudge.trigger,
+            decision=nudge.decision,
+            reason=nudge.reason,
+            status=status,
+            variant=nudge.variant,
+            mode=nudge.mode,
+            destination_name=nudge.destination_name,
+            trip_date=nudge.trip_date,
+            created_at=now,
+            delivered=status is NudgeStatus.SHOWN,
+            meeting_id=nudge.meeting_id,
+            estimate=dict(nudge.estimate),
+        )
+
+
 class NudgeDecider:
-    def __init__(self, nudges: NudgeStore, clock: Clock) -> None:
-        self._nudges, self._clock = nudges, clock
+    """Pure: the policy applied to a candidate and the person's stored state (``NudgeState``)."""
 
     def factors(self, organisation: Organisation) -> FactorTable:
         return organisation_factors(organisation)
 
-    async def decide_and_record(
+    def plan(
         self,
         organisation: Organisation,
         candidate: TripCandidate,
+        state: NudgeState,
         *,
+        now: datetime,
         subject: str,
         trigger: Trigger,
         meeting_id: int | None = None,
         trip_id: int | None = None,
         booked: bool = False,
-    ) -> NudgeRecord:
-        person, now = candidate.person, self._clock.now()
+    ) -> Plan:
+        person = candidate.person
         settings = nudge_settings(organisation)
-        preferences = await self._preferences(organisation, person, settings)
-        history = await self._nudges.history(person.id, since=now - timedelta(days=HISTORY_DAYS))
+        preferences, changed = _with_variant(organisation, state.preferences, settings)
         outcome = decide(
-            PolicyInput(now, settings, _state(person, preferences), _candidate(candidate, booked), history)
+            PolicyInput(
+                now, settings, _state(person, preferences), _candidate(candidate, booked), state.history
+            )
         )
         metrics.nudges_decided.labels(outcome.decision.value, outcome.reason.value).inc()
         variant = preferences.variant or "A"
@@ -91,52 +141,35 @@ class NudgeDecider:
             trip_id=trip_id,
             estimate=candidate.estimate.to_dict(),
         )
-        delivery = _delivery(outcome, person, organisation)
-        locale = person_locale(person)
-        record = await self._nudges.record_decision(
-            nudge,
-            now=now,
-            delivery=delivery,
-            compose=lambda nudge_id: compose_nudge(
-                nudge_id, candidate.estimate, candidate.trip_date, locale=locale, variant=variant
-            ),
-        )
         if outcome.start_pause:
-            await self._start_pause(organisation, person, preferences, settings, record)
-        return record
+            # Pause after repeated "no"; the caller asks once whether the person wants the tips back.
+            until = now + timedelta(days=settings.pause_days)
+            preferences, changed = _with(preferences, paused_until=until, pause_asked=True), True
+        delivery = _delivery(outcome, person, organisation)
+        return Plan(candidate, nudge, outcome, delivery, preferences, changed, person_locale(person))
 
-    async def _preferences(
-        self, organisation: Organisation, person: Person, settings: NudgeSettings
-    ) -> Preferences:
-        preferences = await self._nudges.preferences(person.id)
-        if preferences.variant is None:
-            seed = int.from_bytes(
-                hashlib.sha256(f"{organisation.id}:{person.id}".encode()).digest()[:8], "big"
-            )
-            preferences = _with(preferences, variant=assign_variant(seed, experiment=settings.experiment))
-            await self._nudges.save_preferences(organisation.id, preferences, now=self._clock.now())
-        return preferences
 
-    async def _start_pause(
-        self,
-        organisation: Organisation,
-        person: Person,
-        preferences: Preferences,
-        settings: NudgeSettings,
-        record: NudgeRecord,
-    ) -> None:
-        """Pause after repeated "no", and ask once whether the person wants the tips back."""
-        now = self._clock.now()
-        paused = _with(preferences, paused_until=now + timedelta(days=settings.pause_days), pause_asked=True)
-        await self._nudges.save_preferences(organisation.id, paused, now=now)
-        await self._nudges.enqueue_message(
-            organisation_id=organisation.id,
-            person_id=person.id,
-            key=f"pause:{now.date().isoformat()}",
-            kind=OutboxKind.PAUSE_QUESTION,
-            message=pause_question(person_locale(person), record.id),
-            delivery=Delivery(channel_for(person, organisation), now),
-        )
+def pause_message(plan: Plan, organisation: Organisation, nudge_id: int, *, now: datetime) -> Queued:
+    """The one question after a pause starts: do you want the tips back?"""
+    person = plan.candidate.person
+    return Queued(
+        person_id=person.id,
+        key=f"pause:{now.date().isoformat()}",
+        kind=OutboxKind.PAUSE_QUESTION,
+        message=pause_question(plan.locale, nudge_id),
+        delivery=Delivery(channel_for(person, organisation), now),
+    )
+
+
+def _with_variant(
+    organisation: Organisation, preferences: Preferences, settings: NudgeSettings
+) -> tuple[Preferences, bool]:
+    """A person's wording variant is assigned once, the first time they are decided about."""
+    if preferences.variant is not None:
+        return preferences, False
+    key = f"{organisation.id}:{preferences.person_id}".encode()
+    seed = int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
+    return _with(preferences, variant=assign_variant(seed, experiment=settings.experiment)), True
 
 
 def _state(person: Person, preferences: Preferences) -> PersonState:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.domain.events import CalendarEvent, TravelRequest
@@ -53,14 +54,23 @@ def office_place(office: Office) -> Place:
 class Detector:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self._gazetteer = gazetteer
+        # The gazetteer and the factor tables do not change while the process runs, so a place found in
+        # a location text, and an estimate for a trip, hold until it ends. An organisation meets in the
+        # same few places, so on the event path these two were most of the CPU outside the database.
+        self._place_in = lru_cache(maxsize=4096)(self._find_place)
+        self._estimate = lru_cache(maxsize=1024)(self._estimate_uncached)
 
     def meeting_place(self, location: str | None, organiser_office: Place | None) -> Place | None:
         """The town a location names ("MHS Umeå, Storgatan 12"); a room name means the organiser's office."""
-        if location:
-            found = self._gazetteer.find_in_text(location)
-            if found:
-                return found[0][2]
-        return organiser_office
+        found = self._place_in(location) if location else None
+        return found or organiser_office
+
+    def _find_place(self, location: str) -> Place | None:
+        found = self._gazetteer.find_in_text(location)
+        return found[0][2] if found else None
+
+    def _estimate_uncached(self, spec: TripSpec, factors: FactorTable) -> SavingsEstimate:
+        return estimate(spec, factors=factors, airports=self._gazetteer)
 
     def meeting_candidates(
         self,
@@ -78,7 +88,7 @@ class Detector:
             if office is None or great_circle_km(office_place(office), place) < SAME_PLACE_KM:
                 continue
             spec = TripSpec(office_place(office), place, Mode.AUTO, 1, True, _nights(event, person.timezone))
-            result = estimate(spec, factors=factors, airports=self._gazetteer)
+            result = self._estimate(spec, factors)
             candidates.append(
                 TripCandidate(person, result, event.start, _local_date(event.start, person.timezone))
             )
@@ -94,7 +104,7 @@ class Detector:
             return None
         mode = Mode(request.mode) if request.mode in {m.value for m in Mode} else Mode.AUTO
         spec = TripSpec(origin, destination, mode, request.travellers, True, request.nights)
-        result = estimate(spec, factors=factors, airports=self._gazetteer)
+        result = self._estimate(spec, factors)
         zone = ZoneInfo(requester.timezone)
         starts = datetime.combine(request.departure_date, datetime.min.time(), zone).replace(hour=7)
         return TripCandidate(requester, result, starts, request.departure_date)

@@ -13,14 +13,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bot.domain.events import CalendarEvent, RequestStatus, TravelRequest
-from bot.domain.nudges import Decision, NudgeRecord, Trigger
-from bot.domain.organisations import Organisation
+from bot.domain.nudges import NudgeRecord
+from bot.domain.organisations import Office, Organisation
 from bot.domain.people import Person
 from bot.domain.records import MeetingWrite, TripWrite
 from bot.nudges.decide import NudgeDecider
+from bot.nudges.decisions import Decisions
 from bot.nudges.detect import Detector, TripCandidate, UnknownPlace, office_place
-from bot.nudges.ports import MeetingStore, NudgeStore
-from bot.ports import Atomic, Clock, Offices, Organisations, People
+from bot.nudges.ports import (
+    EventContext,
+    EventStore,
+    MeetingStore,
+    NudgeStore,
+)
+from bot.ports import Atomic, Clock, Organisations
 from bot.savings.places import Place
 
 log = logging.getLogger(__name__)
@@ -49,68 +55,68 @@ class NudgeService:
         self,
         *,
         organisations: Organisations,
-        people: People,
-        offices: Offices,
         meetings: MeetingStore,
         nudges: NudgeStore,
+        events: EventStore,
         detector: Detector,
         decider: NudgeDecider,
         clock: Clock,
         atomic: Atomic,
         on_enqueued: Callable[[], None] = lambda: None,
     ) -> None:
-        self._organisations, self._people, self._offices = organisations, people, offices
-        self._meetings, self._nudges, self._detector = meetings, nudges, detector
-        self._decider, self._clock, self._on_enqueued = decider, clock, on_enqueued
-        self._atomic = atomic
+        self._organisations, self._meetings, self._nudges = organisations, meetings, nudges
+        self._events, self._detector, self._decider = events, detector, decider
+        self._clock, self._atomic = clock, atomic
+        self._decisions = Decisions(
+            events=events, nudges=nudges, decider=decider, clock=clock, on_enqueued=on_enqueued
+        )
 
     async def meeting_changed(self, organisation_id: int, event: CalendarEvent) -> EventResult:
-        organisation = await self._organisation(organisation_id)
         if event.status.value == "cancelled":
             return await self.meeting_cancelled(organisation_id, source=event.source, event_id=event.event_id)
-        found = await self._people.by_emails(organisation_id, [event.organiser_email, *event.attendee_emails])
-        attendees = _unique(found.values())
-        if not attendees:
-            raise NudgeRefused(
-                "unknown_person", f"no one in event {event.event_id!r} belongs to the organisation"
+        # One unit of work from the first read to the last write: one connection, one transaction.
+        async with self._atomic():
+            context = await self._events.context(
+                organisation_id, [event.organiser_email, *event.attendee_emails]
             )
-        keys = [
-            _event_key(organisation_id, event.source, event.event_id),
-            *(_person_key(p.id) for p in attendees),
-        ]
-        async with self._atomic(keys):
-            return await self._evaluate_meeting(organisation, event, found, attendees)
+            organisation = _known(context, organisation_id)
+            attendees = _unique(context.people.values())
+            if not attendees:
+                raise NudgeRefused(
+                    "unknown_person", f"no one in event {event.event_id!r} belongs to the organisation"
+                )
+            # Held to the end: the same event twice waits here, and the caps of each attendee hold.
+            await self._events.lock(
+                [
+                    _event_key(organisation_id, event.source, event.event_id),
+                    *(_person_key(p.id) for p in attendees),
+                ]
+            )
+            return await self._evaluate_meeting(organisation, event, context, attendees)
 
     async def _evaluate_meeting(
-        self,
-        organisation: Organisation,
-        event: CalendarEvent,
-        found: dict[str, Person],
-        attendees: list[Person],
+        self, organisation: Organisation, event: CalendarEvent, context: EventContext, attendees: list[Person]
     ) -> EventResult:
         """Inside one unit of work that holds the event's and the attendees' locks (caps stay true)."""
-        organisation_id = organisation.id
-        offices = {office.id: office for office in await self._offices.list(organisation_id)}
-        organiser = found.get(event.organiser_email.strip().lower())
+        offices = context.offices
+        organiser = context.people.get(event.organiser_email.strip().lower())
         home = offices.get(organiser.office_id) if organiser and organiser.office_id else None
         place = self._detector.meeting_place(event.location, office_place(home) if home else None)
         fingerprint = _fingerprint(event, place.key if place else "", attendees)
-        previous = await self._meetings.fingerprint(
-            organisation_id, source=event.source, event_id=event.event_id
+        saved = await self._events.save_meeting(
+            _meeting_write(organisation.id, event, organiser, place, attendees),
+            fingerprint=fingerprint,
+            now=self._clock.now(),
         )
-        if previous == fingerprint:
+        if saved is None:
             return EventResult(unchanged=True)
-        meeting_id = await self._meetings.save(
-            _meeting_write(organisation_id, event, organiser, place, attendees), now=self._clock.now()
-        )
         factors = self._decider.factors(organisation)
         candidates = self._detector.meeting_candidates(event, place, attendees, offices, factors)
-        decisions = [
-            await self._decide(organisation, c, event.subject, meeting_id=meeting_id) for c in candidates
-        ]
-        withdrawn = await self._withdraw_others(attendees, candidates, event.subject, meeting_id)
-        await self._meetings.mark_evaluated(meeting_id, fingerprint)
-        return EventResult(decisions=tuple(d for d in decisions if d), withdrawn=withdrawn)
+        decisions = await self._decisions.decide(organisation, candidates, event.subject, meeting_id=saved.id)
+        withdrawn = 0
+        if saved.existed:  # a new meeting has no nudges of its own yet
+            withdrawn = await self._withdraw_others(attendees, candidates, event.subject, saved.id)
+        return EventResult(decisions=tuple(decisions), withdrawn=withdrawn)
 
     async def meeting_cancelled(self, organisation_id: int, *, source: str, event_id: str) -> EventResult:
         await self._organisation(organisation_id)
@@ -130,21 +136,24 @@ class NudgeService:
         return EventResult(withdrawn=withdrawn)
 
     async def travel_request_changed(self, organisation_id: int, request: TravelRequest) -> EventResult:
-        organisation = await self._organisation(organisation_id)
-        requester = await self._people.by_email(organisation_id, request.requester_email)
-        if requester is None:
-            raise NudgeRefused(
-                "unknown_person", f"requester of {request.request_id!r} is not in the organisation"
+        async with self._atomic():
+            context = await self._events.context(organisation_id, [request.requester_email])
+            organisation = _known(context, organisation_id)
+            requester = context.people.get(request.requester_email.strip().lower())
+            if requester is None:
+                raise NudgeRefused(
+                    "unknown_person", f"requester of {request.request_id!r} is not in the organisation"
+                )
+            await self._events.lock(
+                [f"travel:{organisation_id}:{request.request_id}", _person_key(requester.id)]
             )
-        keys = [f"travel:{organisation_id}:{request.request_id}", _person_key(requester.id)]
-        async with self._atomic(keys):
-            return await self._evaluate_request(organisation, request, requester)
+            home = context.offices.get(requester.office_id) if requester.office_id else None
+            return await self._evaluate_request(organisation, request, requester, home)
 
     async def _evaluate_request(
-        self, organisation: Organisation, request: TravelRequest, requester: Person
+        self, organisation: Organisation, request: TravelRequest, requester: Person, home: Office | None
     ) -> EventResult:
         organisation_id = organisation.id
-        home = await self._offices.by_id(requester.office_id) if requester.office_id else None
         try:
             candidate = self._detector.request_candidate(
                 request, requester, home, self._decider.factors(organisation)
@@ -159,38 +168,10 @@ class NudgeService:
             return EventResult(withdrawn=int(withdrawn))
         if candidate is None:
             return EventResult(notes=("same_place",))
-        decision = await self._decide(
-            organisation, candidate, request.subject, trip_id=trip_id, booked=not request.status.still_open
+        decisions = await self._decisions.decide(
+            organisation, [candidate], request.subject, trip_id=trip_id, booked=not request.status.still_open
         )
-        return EventResult(decisions=(decision,) if decision else ())
-
-    async def _decide(
-        self,
-        organisation: Organisation,
-        candidate: TripCandidate,
-        subject: str,
-        *,
-        meeting_id: int | None = None,
-        trip_id: int | None = None,
-        booked: bool = False,
-    ) -> NudgeRecord | None:
-        existing = await self._nudges.for_subject(candidate.person.id, subject)
-        if existing is not None and existing.delivered:
-            log.info("nudge %s for subject already delivered; not nudging again", existing.id)
-            return None
-        trigger = Trigger.MEETING if meeting_id else Trigger.TRAVEL
-        record = await self._decider.decide_and_record(
-            organisation,
-            candidate,
-            subject=subject,
-            trigger=trigger,
-            meeting_id=meeting_id,
-            trip_id=trip_id,
-            booked=booked,
-        )
-        if record.decision is Decision.SEND:
-            self._on_enqueued()
-        return record
+        return EventResult(decisions=tuple(decisions))
 
     async def _withdraw_others(
         self, attendees: Sequence[Person], candidates: Sequence[TripCandidate], subject: str, meeting_id: int
@@ -245,6 +226,12 @@ class NudgeService:
         if organisation is None:
             raise NudgeRefused("unknown_organisation", f"no organisation with id {organisation_id}")
         return organisation
+
+
+def _known(context: EventContext, organisation_id: int) -> Organisation:
+    if context.organisation is None:
+        raise NudgeRefused("unknown_organisation", f"no organisation with id {organisation_id}")
+    return context.organisation
 
 
 def _unique(people: Iterable[Person]) -> list[Person]:
