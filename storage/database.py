@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -42,6 +42,9 @@ _unit_of_work: ContextVar[AsyncSession | None] = ContextVar("remm_unit_of_work",
 
 class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached; the message says which host or file, never the password."""
+
+
+POOL_TIMEOUT_SECONDS: Final = 10.0
 
 
 def is_unavailable(error: BaseException) -> bool:
@@ -89,7 +92,11 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=20)
+    # A request that cannot get a connection within POOL_TIMEOUT_SECONDS is overloaded: it is answered 503
+    # with Retry-After (is_unavailable) instead of queueing for SQLAlchemy's default 30 s.
+    engine = create_async_engine(
+        url, echo=echo, pool_size=10, max_overflow=20, pool_timeout=POOL_TIMEOUT_SECONDS
+    )
     event.listen(engine.sync_engine.pool, "connect", _note_use)
     event.listen(engine.sync_engine.pool, "checkin", _note_use)
     event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle)
