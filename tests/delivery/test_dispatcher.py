@@ -217,3 +217,14 @@ async def test_an_item_whose_lease_runs_out_while_waiting_is_handed_back_unsent(
 
     assert messenger.sent == []
     assert sorted(await _states(database)) == ["retry", "retry"]
+
+
+async def test_a_lease_shorter_than_the_send_margin_still_delivers(database: Database) -> None:
+    clock, messenger = FakeClock(), FakeMessenger()
+    await _queue(database, clock, 3)
+    dispatcher = _dispatcher(database, clock, messenger, lease_seconds=2)  # as fast-failover workers run
+
+    await dispatcher.run_once()
+
+    assert len(messenger.sent) == 3
+    assert await _states(database) == ["sent", "sent", "sent"]
