@@ -210,6 +210,7 @@ class Dispatcher:
             error="lease_ended_before_send",
             now=self._clock.now(),
             lease=item.lease_until,
+            maybe_delivered=item.maybe_delivered,
         )
         return True
 
@@ -250,7 +251,12 @@ class Dispatcher:
         if bucket is not None:
             bucket.hold_until(at)
         await self._outbox.mark_retry(
-            item.id, at=at, error="rate_limited", now=self._clock.now(), lease=item.lease_until
+            item.id,
+            at=at,
+            error="rate_limited",
+            now=self._clock.now(),
+            lease=item.lease_until,
+            maybe_delivered=item.maybe_delivered,
         )
         self.stats.retried += 1
 
@@ -261,5 +267,12 @@ class Dispatcher:
             self.stats.failed += 1
             return
         at = now + timedelta(seconds=backoff(item.attempts, self.limits, self._rng))
-        await self._outbox.mark_retry(item.id, at=at, error=reason, now=now, lease=item.lease_until)
+        await self._outbox.mark_retry(
+            item.id,
+            at=at,
+            error=reason,
+            now=now,
+            lease=item.lease_until,
+            maybe_delivered=item.maybe_delivered,
+        )
         self.stats.retried += 1

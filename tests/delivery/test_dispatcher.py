@@ -228,3 +228,23 @@ async def test_a_lease_shorter_than_the_send_margin_still_delivers(database: Dat
 
     assert len(messenger.sent) == 3
     assert await _states(database) == ["sent", "sent", "sent"]
+
+
+async def test_a_row_abandoned_in_sending_stays_a_possible_repeat_through_a_failed_resend(
+    database: Database,
+) -> None:
+    clock = FakeClock()
+    messenger = FakeMessenger(failures=deque([DeliveryFailed("http_500"), RateLimited(5)]))
+    await _queue(database, clock, 1)
+    await SqlOutbox(database).claim_due(now=clock.now(), limit=1, lease_seconds=60)  # the process "dies"
+    dispatcher = _dispatcher(database, clock, messenger, max_attempts=5)
+
+    for _ in range(3):  # a 500, then a 429, then it goes out
+        clock.advance(seconds=300)
+        await dispatcher.run_once()
+
+    assert len(messenger.sent) == 1
+    assert dispatcher.stats.redelivered == 1  # the resend is still counted as a possible repeat
+    async with database.session() as session:
+        row = (await session.execute(select(OutboxRow))).scalar_one()
+    assert (row.state, row.redelivered) == ("sent", 1)
