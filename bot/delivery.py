@@ -21,8 +21,10 @@ from bot.ports import Clock, DeliveryFailed, Messenger, Outbox, RateLimited, Rec
 
 log = logging.getLogger(__name__)
 
-# Never start a send with less of the claim left than this (a slow platform answer must fit in it).
+# Never start a send with less of the claim left than this (a slow platform answer must fit in it), or a
+# quarter of the claim when that is less: a fixed 10 s would hand back unsent every row of a shorter lease.
 LEASE_MARGIN_SECONDS = 10.0
+LEASE_MARGIN_SHARE = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,10 @@ class DeliveryLimits:
     lease_seconds: float = 60.0
     idle_seconds: float = 0.5
     concurrency: int = 8
+
+    @property
+    def lease_margin_seconds(self) -> float:
+        return min(LEASE_MARGIN_SECONDS, self.lease_seconds * LEASE_MARGIN_SHARE)
 
 
 @dataclass
@@ -195,7 +201,7 @@ class Dispatcher:
         """Waiting (a 429 hold, pacing) may outlast the claim: hand it back rather than risk a second copy."""
         if item.lease_until is None:
             return False
-        if (item.lease_until - self._clock.now()).total_seconds() > LEASE_MARGIN_SECONDS:
+        if (item.lease_until - self._clock.now()).total_seconds() > self.limits.lease_margin_seconds:
             return False
         log.info("outbox %s: lease ending before send; released for another pass", item.id)
         await self._outbox.mark_retry(
@@ -204,6 +210,7 @@ class Dispatcher:
             error="lease_ended_before_send",
             now=self._clock.now(),
             lease=item.lease_until,
+            maybe_delivered=item.maybe_delivered,
         )
         return True
 
@@ -244,7 +251,12 @@ class Dispatcher:
         if bucket is not None:
             bucket.hold_until(at)
         await self._outbox.mark_retry(
-            item.id, at=at, error="rate_limited", now=self._clock.now(), lease=item.lease_until
+            item.id,
+            at=at,
+            error="rate_limited",
+            now=self._clock.now(),
+            lease=item.lease_until,
+            maybe_delivered=item.maybe_delivered,
         )
         self.stats.retried += 1
 
@@ -255,5 +267,12 @@ class Dispatcher:
             self.stats.failed += 1
             return
         at = now + timedelta(seconds=backoff(item.attempts, self.limits, self._rng))
-        await self._outbox.mark_retry(item.id, at=at, error=reason, now=now, lease=item.lease_until)
+        await self._outbox.mark_retry(
+            item.id,
+            at=at,
+            error=reason,
+            now=now,
+            lease=item.lease_until,
+            maybe_delivered=item.maybe_delivered,
+        )
         self.stats.retried += 1

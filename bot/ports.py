@@ -62,8 +62,16 @@ class Outbox(Protocol):
         self, item_id: int, *, ref: SentRef, now: datetime, redelivered: bool, lease: datetime | None = None
     ) -> bool: ...
 
+    # ``maybe_delivered``: an earlier attempt may have gone out (a crash); the next claim must know it too.
     async def mark_retry(
-        self, item_id: int, *, at: datetime, error: str, now: datetime, lease: datetime | None = None
+        self,
+        item_id: int,
+        *,
+        at: datetime,
+        error: str,
+        now: datetime,
+        lease: datetime | None = None,
+        maybe_delivered: bool = False,
     ) -> bool: ...
 
     async def mark_unreachable(

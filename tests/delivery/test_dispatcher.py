@@ -217,3 +217,34 @@ async def test_an_item_whose_lease_runs_out_while_waiting_is_handed_back_unsent(
 
     assert messenger.sent == []
     assert sorted(await _states(database)) == ["retry", "retry"]
+
+
+async def test_a_lease_shorter_than_the_send_margin_still_delivers(database: Database) -> None:
+    clock, messenger = FakeClock(), FakeMessenger()
+    await _queue(database, clock, 3)
+    dispatcher = _dispatcher(database, clock, messenger, lease_seconds=2)  # as fast-failover workers run
+
+    await dispatcher.run_once()
+
+    assert len(messenger.sent) == 3
+    assert await _states(database) == ["sent", "sent", "sent"]
+
+
+async def test_a_row_abandoned_in_sending_stays_a_possible_repeat_through_a_failed_resend(
+    database: Database,
+) -> None:
+    clock = FakeClock()
+    messenger = FakeMessenger(failures=deque([DeliveryFailed("http_500"), RateLimited(5)]))
+    await _queue(database, clock, 1)
+    await SqlOutbox(database).claim_due(now=clock.now(), limit=1, lease_seconds=60)  # the process "dies"
+    dispatcher = _dispatcher(database, clock, messenger, max_attempts=5)
+
+    for _ in range(3):  # a 500, then a 429, then it goes out
+        clock.advance(seconds=300)
+        await dispatcher.run_once()
+
+    assert len(messenger.sent) == 1
+    assert dispatcher.stats.redelivered == 1  # the resend is still counted as a possible repeat
+    async with database.session() as session:
+        row = (await session.execute(select(OutboxRow))).scalar_one()
+    assert (row.state, row.redelivered) == ("sent", 1)
