@@ -14,6 +14,7 @@ from bot.app import Services
 from bot.domain.organisations import Organisation
 from bot.domain.people import Person
 from bot.ingest.graph_events import GRAPH_SELECT
+from bot.ingest.graph_worker import RETRY_AFTER
 from bot.ingest.jobs import catch_up_graph, renew_graph_subscriptions, resume_notifications, sync_people
 from bot.ingest.ports import CalendarLink
 from storage.tables import PersonRow
@@ -126,8 +127,8 @@ async def test_an_event_moved_from_online_to_umea_gives_one_nudge_and_a_repeat_n
     assert all("subject" not in query["$select"] and "body" not in query["$select"] for query in fetches)
 
 
-async def test_a_notification_graph_could_not_answer_is_resumed_later(
-    client: TestClient, services: Services, fake_graph: FakeGraph
+async def test_a_notification_graph_could_not_answer_is_tried_again_after_a_while(
+    client: TestClient, services: Services, fake_graph: FakeGraph, clock: FakeClock
 ) -> None:
     _, links = await _setup(services, STOCKHOLM)
     fake_graph.put_event(STOCKHOLM, _event(online=False))
@@ -136,7 +137,9 @@ async def test_a_notification_graph_could_not_answer_is_resumed_later(
     await _post(client, "/webhooks/graph", _notification(links[STOCKHOLM], EVENT_ID, etag='W/"1"'))
     await services.ingest.work.drain()
     assert await outbox(services) == []
+    assert await resume_notifications(services) == "0 notifications resumed"  # not at once: Graph is down
 
+    clock.advance(seconds=RETRY_AFTER.total_seconds())
     summary = await resume_notifications(services)
     await services.ingest.work.drain()
 
