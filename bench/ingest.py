@@ -41,13 +41,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 import aiohttp
 import asyncpg
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.app import open_services
 from bot.sample_loader import load_sample
 from bot.settings import Settings
 from storage.people import PersonRecord
-from storage.tables import OutboxRow
+from storage.tables import InboundRow, OutboxRow
 from storage.tables_ingest import CalendarLinkRow
 from tests.ingest.fakes import FakeGraph, payload, start_fake
 
@@ -55,6 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 GOAL_PER_SECOND = 300.0
 GOAL_P99_MS = 50.0
+WINDOW = 500  # outbox ids read again on every look: more than the server ever has in flight
 TOWNS = (
     "Umeå",
     "Luleå",
@@ -217,6 +219,20 @@ def _next_monday(today: date) -> date:
     return today + timedelta(days=7 - today.weekday())
 
 
+_PROFILED = """
+import cProfile, runpy, sys, time
+out, script = sys.argv[1], sys.argv[2]
+sys.argv = sys.argv[2:]
+profile = cProfile.Profile(time.process_time)
+try:
+    profile.runcall(runpy.run_path, script, run_name="__main__")
+except SystemExit:
+    pass
+finally:
+    profile.dump_stats(out)
+"""
+
+
 class _server:
     """`remm-bot serve` in its own process, stopped with SIGINT (a clean shutdown) at the end."""
 
@@ -239,8 +255,8 @@ class _server:
             "LOG_LEVEL": "WARNING",
         }
         command = [str(ROOT / ".venv" / "bin" / "remm-bot"), "serve"]
-        if self._profile is not None:
-            command = [sys.executable, "-m", "cProfile", "-o", str(self._profile.resolve()), *command]
+        if self._profile is not None:  # CPU time, not wall time: the machine may be busy with others
+            command = [sys.executable, "-c", _PROFILED, str(self._profile.resolve()), *command]
         with self._log.open("wb") as log:
             self._process = subprocess.Popen(  # noqa: S603 (our own CLI)
                 command,
@@ -263,9 +279,15 @@ class _server:
                 self._process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self._process.kill()
-        errors = [line for line in self._log.read_text(errors="replace").splitlines() if "Traceback" in line]
+        lines = self._log.read_text(errors="replace").splitlines()
+        logged = [line for line in lines if " WARNING " in line or " ERROR " in line]
+        if logged:
+            print(f"   the server logged {len(logged)} warnings and errors; the first ones:")
+            print("\n".join(f"     {line[:200]}" for line in logged[:10]))
+        errors = [n for n, line in enumerate(lines) if "Traceback" in line]
         if errors:
-            print(f"   the server logged {len(errors)} tracebacks; see {self._log}")
+            print(f"   the server logged {len(errors)} tracebacks; the first:")
+            print("\n".join(lines[max(0, errors[0] - 2) : errors[0] + 40]))
 
 
 async def _ready(base: str) -> None:
@@ -297,6 +319,8 @@ async def measure(
         done_at = await watching
         cpu = server.cpu_seconds() - cpu
         created = seen
+        if len(seen) < len(notifications):
+            await _explain(services, notifications, seen)
     finally:
         await services.ingest.close()
         await services.database.close()
@@ -344,23 +368,41 @@ async def _send(
 
 
 async def _watch_outbox(
-    services: Any, seen: dict[str, float], expected: int, *, within: float = 600.0
+    services: Any, seen: dict[str, float], expected: int, *, stall: float = 60.0
 ) -> float:
     """Stamps each outbox row (by its meeting's iCalUId) with when it was first seen; returns when the last
-    expected one was."""
-    deadline, last_id = time.time() + within, 0
-    while time.time() < deadline:
+    expected one was, or gives up when no new row has come for ``stall`` seconds. Rows commit out of id
+    order (several workers), so each look reads again the last WINDOW ids as well as the new ones."""
+    last_id, count, progress = 0, 0, time.time()
+    while time.time() - progress < stall:
         async with services.database.session() as session:
-            query = select(OutboxRow.id, OutboxRow.key).where(OutboxRow.id > last_id).order_by(OutboxRow.id)
-            rows = (await session.execute(query)).all()
+            now_count = (await session.execute(select(func.count()).select_from(OutboxRow))).scalar_one()
+            if now_count != count:
+                query = select(col(OutboxRow.id), OutboxRow.key).where(col(OutboxRow.id) > last_id - WINDOW)
+                rows = (await session.execute(query)).all()
+            else:
+                rows = []
         now = time.time()
         for row_id, key in rows:
-            seen.setdefault(key.rsplit(":", 1)[1], now)
-            last_id = max(last_id, row_id)
+            if seen.setdefault(key.rsplit(":", 1)[1], now) == now:
+                count += 1
+                last_id, progress = max(last_id, row_id), now
         if len(seen) >= expected:
             return now
         await asyncio.sleep(0.02)
     return time.time()
+
+
+async def _explain(services: Any, notifications: list[tuple[str, bytes]], seen: dict[str, float]) -> None:
+    """Where the notifications without an outbox row are: the inbound log's states, and a few missing."""
+    async with services.database.session() as session:
+        query = select(InboundRow.state, col(InboundRow.lease_until).is_(None), func.count()).group_by(
+            InboundRow.state, col(InboundRow.lease_until).is_(None)
+        )
+        states = (await session.execute(query)).all()
+    print(f"   inbound (state, lease unset, rows): {[tuple(row) for row in states]}")
+    missing = [key for key, _ in notifications if key not in seen]
+    print(f"   missing from the outbox: {len(missing)}, e.g. {missing[:3]}")
 
 
 def _percentiles(values: list[float]) -> tuple[float, float, float]:

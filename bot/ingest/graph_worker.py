@@ -46,6 +46,7 @@ def outcome_of(error: BaseException | None, what: str) -> str:
         return Outcome.DONE
     if isinstance(error, ProviderError):
         if error.status == 0 or error.status >= 500 or error.status == 429:
+            log.warning("graph %s: no answer from Graph (%s), tried again later", what, error.status)
             return Outcome.RETRY
         log.warning("graph %s failed: %s", what, error.status)  # Graph refuses it: trying again won't help
         return Outcome.DONE
@@ -99,6 +100,17 @@ class GraphWorker:
         if self._looking is None:
             self._looking = asyncio.create_task(self._look_forever(), name="graph-notifications-look")
 
+    async def _look_forever(self) -> None:
+        try:
+            await self._known.load()
+        except Exception:  # the subscriptions are then looked up as notifications come
+            log.exception("graph: could not read the subscriptions in advance")
+        while True:
+            # A real timer, not the Clock port: a simulated clock would turn this into a busy loop.
+            await asyncio.sleep(LOOK_EVERY_SECONDS)
+            if self._running == 0:
+                self.kick()
+
     def stop(self) -> None:
         self._stopped = True
         if self._looking is not None:
@@ -113,13 +125,6 @@ class GraphWorker:
         with contextlib.suppress(Exception):
             await self._queue.release(held, until=None)
         await self._queue.close()
-
-    async def _look_forever(self) -> None:
-        while True:
-            # A real timer, not the Clock port: a simulated clock would turn this into a busy loop.
-            await asyncio.sleep(LOOK_EVERY_SECONDS)
-            if self._running == 0:
-                self.kick()
 
     async def _pump(self) -> None:
         try:
