@@ -321,6 +321,7 @@ async def measure(
         created = seen
         if len(seen) < len(notifications):
             await _explain(services, notifications, seen)
+        await _worked_off(services, min(sent_at.values()))
     finally:
         await services.ingest.close()
         await services.database.close()
@@ -391,6 +392,16 @@ async def _watch_outbox(
             return now
         await asyncio.sleep(0.02)
     return time.time()
+
+
+async def _worked_off(services: Any, first: float) -> None:
+    """The ingestion side alone: notifications marked done in the inbound log (the nudge engine included)."""
+    async with services.database.session() as session:
+        query = select(func.count(), func.max(InboundRow.done_at)).where(InboundRow.state == "done")
+        done, last = (await session.execute(query)).one()
+    if done and last is not None:
+        wall = last.timestamp() - first
+        print(f"   inbound rows worked off: {done} in {wall:.1f} s, {done / wall:.0f}/s")
 
 
 async def _explain(services: Any, notifications: list[tuple[str, bytes]], seen: dict[str, float]) -> None:
