@@ -9,11 +9,12 @@ Goals (issue 7): at least 300 notifications/s end to end to the outbox, and the 
 `remm-bot serve` runs as its own process (as in production, one web process, SCHEDULER_ENABLED=false)
 against a fresh database (PostgreSQL at 127.0.0.1:5432 as user postgres, or BENCH_SERVER_URL; dropped at
 the end). This process seeds it (the sample organisation plus P people in Stockholm, each with a Graph
-subscription), serves the fake Graph (token endpoint and events, tests/ingest/fakes.py) and sends the
-notifications, C at a time, one per request in Microsoft's documented shape. Each notification is a
-distinct in-person meeting next week in another town, so each must end as one outbox row.
+subscription), serves the fake Graph (token endpoint and events, tests/ingest/fakes.py) from a process of
+its own, and sends the notifications, C at a time, one per request in Microsoft's documented shape. Each
+notification is a distinct in-person meeting next week in another town, so each must end as one outbox
+row.
 
-When a row reached the outbox is the moment this process first saw it (polled every 20 ms by id), not the
+When a row reached the outbox is the moment this process first saw it (looked for every 20 ms), not the
 row's ``created_at``: that is when the message is due, which outside working hours is the next morning.
 ``--profile FILE`` runs the server under cProfile and writes its statistics to FILE at the end.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import socket
 import subprocess
@@ -30,8 +32,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
@@ -41,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 import aiohttp
 import asyncpg
+from aiohttp import web
 from sqlalchemy import func, select
 from sqlmodel import col
 
@@ -50,7 +53,7 @@ from bot.settings import Settings
 from storage.people import PersonRecord
 from storage.tables import InboundRow, OutboxRow
 from storage.tables_ingest import CalendarLinkRow
-from tests.ingest.fakes import FakeGraph, payload, start_fake
+from tests.ingest.fakes import FakeGraph, payload
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -111,16 +114,43 @@ async def _admin(server: str, sql: str) -> None:
 async def run(args: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory(prefix="remm-bench-ingest-") as folder:
         async with scratch_database(args.engine, Path(folder)) as url:
-            fake = FakeGraph()
-            async with start_fake(fake.app()) as graph_url:
-                fake.url = graph_url
-                settings = _settings(url, graph_url, port=_free_port())
-                mailboxes = await seed(settings, args.people)
-                notifications = _events(fake, mailboxes, args.notifications)
-                server = _server(settings, Path(folder), profile=args.profile)
-                with server as base:
-                    await _ready(base)
-                    return await measure(settings, base, notifications, args, server)
+            graph_url = f"http://127.0.0.1:{_free_port()}"
+            settings = _settings(url, graph_url, port=_free_port())
+            mailboxes = await seed(settings, args.people)
+            fake = FakeGraph(url=graph_url)
+            notifications = _events(fake, mailboxes, args.notifications)
+            server = _server(settings, Path(folder), profile=args.profile)
+            with _fake_graph_process(fake), server as base:
+                await _ready(base)
+                return await measure(settings, base, notifications, args, server)
+
+
+@contextmanager
+def _fake_graph_process(fake: FakeGraph) -> Iterator[None]:
+    """The fake Graph in a process of its own, so that serving it does not slow down this process's
+    requests and their timing."""
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    process = context.Process(target=_serve_fake_graph, args=(fake, ready), daemon=True)
+    process.start()
+    try:
+        if not ready.wait(60):
+            raise RuntimeError("the fake Graph did not start")
+        yield
+    finally:
+        process.terminate()
+        process.join(10)
+
+
+def _serve_fake_graph(fake: FakeGraph, ready: Any) -> None:
+    async def serve() -> None:
+        runner = web.AppRunner(fake.app(), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", int(fake.url.rsplit(":", 1)[1])).start()
+        ready.set()
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())
 
 
 def _settings(url: str, graph_url: str, *, port: int) -> Settings:
