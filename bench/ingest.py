@@ -473,6 +473,11 @@ def _report(
     )
     print(f"   answers: {dict(sorted(statuses.items()))}; outbox rows: {rows} of {len(sent_at)}")
     print(f"   202 latency ms: p50 {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}  (goal p99 < {GOAL_P99_MS:.0f})")
+    w50, w95, w99 = _percentiles(latencies[2 * args.concurrency :] or latencies)
+    print(
+        f"   the same without the first {2 * args.concurrency} (new connections): "
+        f"p50 {w50:.1f}  p95 {w95:.1f}  p99 {w99:.1f}"
+    )
     print(f"   end to end to the outbox: {rate:.0f}/s over {wall:.1f} s  (goal >= {GOAL_PER_SECOND:.0f}/s)")
     print(f"   notification to outbox row ms: p50 {e50:.0f}  p95 {e95:.0f}  p99 {e99:.0f}")
     verdicts = [

@@ -37,13 +37,20 @@ class _Line:
         self._db, self._lock = database, asyncio.Lock()
         self._connection: AsyncConnection | None = None
 
+    async def open(self) -> None:
+        async with self._lock:
+            await self._open()
+
+    async def _open(self) -> AsyncConnection:
+        connection = self._connection
+        if connection is None or connection.closed or connection.invalidated:
+            connection = await self._db.engine.connect()
+            self._connection = connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection
+
     async def execute(self, statement: Any, rows: list[dict[str, Any]] | None = None) -> list[Any]:
         async with self._lock:
-            connection = self._connection
-            if connection is None or connection.closed or connection.invalidated:
-                connection = await self._db.engine.connect()
-                self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                connection = self._connection
+            connection = await self._open()
             try:
                 result = await connection.execute(statement, rows)
                 return list(result.all()) if result.returns_rows else []
@@ -136,6 +143,12 @@ class SqlInboundQueue:
         )
         async with self._db.session() as session:
             return int((await session.execute(query)).scalar_one())
+
+    async def open(self) -> None:
+        """Connect now, so that the first answers do not wait for it."""
+        for line in (self._writer, self._worker):
+            if line is not None:
+                await line.open()
 
     async def close(self) -> None:
         for line in (self._writer, self._worker):

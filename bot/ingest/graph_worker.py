@@ -91,6 +91,7 @@ class GraphWorker:
 
     async def resume(self) -> int:
         """Rows that could be claimed now (left by a restart, a dead process, or a retry): worked off."""
+        await self._queue.open()
         waiting = await self._queue.waiting(sources=SOURCES, now=self._clock.now())
         if waiting:
             self.kick(waiting)
