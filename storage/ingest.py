@@ -78,6 +78,15 @@ class SqlCalendarLinks:
             row = await self._row(session, provider, external_id)
         return _link(row) if row else None
 
+    async def many(self, provider: str, external_ids: Sequence[str]) -> dict[str, CalendarLink]:
+        """The links among ``external_ids`` that exist, by external id, in one query."""
+        if not external_ids:
+            return {}
+        query = select(CalendarLinkRow).where(
+            CalendarLinkRow.provider == provider, CalendarLinkRow.external_id.in_(set(external_ids))
+        )
+        return {link.external_id: link for link in await self._links(query)}
+
     async def for_person(self, provider: str, person_id: int) -> Sequence[CalendarLink]:
         query = select(CalendarLinkRow).where(
             CalendarLinkRow.provider == provider, CalendarLinkRow.person_id == person_id
@@ -134,23 +143,33 @@ class SqlCalendarLinks:
 
     async def save_ref(self, ref: EventRef, *, now: datetime) -> None:
         """Insert or update by (provider, mailbox, external id), in one statement."""
-        values = {
-            "organisation_id": ref.organisation_id,
-            "person_id": ref.person_id,
-            "provider": ref.provider,
-            "mailbox": ref.mailbox,
-            "external_id": ref.external_id,
-            "event_key": ref.event_key,
-            "organiser": ref.organiser,
-            "updated_at": now,
-        }
+        await self.save_refs([ref], now=now)
+
+    async def save_refs(self, refs: Sequence[EventRef], *, now: datetime) -> None:
+        """Several references, inserted or updated in one statement (the last one wins per key)."""
+        unique = {(ref.provider, ref.mailbox, ref.external_id): ref for ref in refs}
+        if not unique:
+            return
+        rows = [
+            {
+                "organisation_id": ref.organisation_id,
+                "person_id": ref.person_id,
+                "provider": ref.provider,
+                "mailbox": ref.mailbox,
+                "external_id": ref.external_id,
+                "event_key": ref.event_key,
+                "organiser": ref.organiser,
+                "updated_at": now,
+            }
+            for ref in unique.values()
+        ]
         changing = ("organisation_id", "person_id", "event_key", "organiser", "updated_at")
         async with self._db.transaction() as session:
-            statement = insert_for(session)(CalendarEventRefRow).values(**values)
+            statement = insert_for(session)(CalendarEventRefRow).values(rows)
             await session.execute(
                 statement.on_conflict_do_update(
                     index_elements=["provider", "mailbox", "external_id"],
-                    set_={name: values[name] for name in changing},
+                    set_={name: statement.excluded[name] for name in changing},
                 )
             )
 

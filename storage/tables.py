@@ -252,6 +252,8 @@ class InboundRow(SQLModel, table=True):
     payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     received_at: datetime = _utc()
     done_at: datetime | None = _utc(default=None)
+    # Work claimed from the log (Graph notifications) is someone's until then; after it, anyone may take it.
+    lease_until: datetime | None = _utc(default=None)
 
 
 class WebchatMessageRow(SQLModel, table=True):

@@ -1,12 +1,16 @@
-"""Graph change and lifecycle notifications: checked, committed to the inbound log, answered, processed.
+"""Graph change and lifecycle notifications at the route: checked, committed to the inbound log, answered.
 
 A notification whose clientState does not match its subscription's secret is ignored and logged; one
-for an unknown subscription too. What is committed is only ids (never the clientState), so a crash
-between the 202 and the work resumes it at the next start.
+for an unknown subscription too. What is committed is only ids (never the clientState). Requests that
+arrive while a write is under way share the next one: one lookup of the subscriptions not in the cache
+and one INSERT for all of them, so an answer costs a share of one statement. The work behind the answer
+is the worker's (``graph_worker``): it claims the rows afterwards, so a crash between the 202 and the work
+loses nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -15,18 +19,16 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from bot.ingest.cache import TtlCache
-from bot.ingest.graph_events import SOURCE
-from bot.ingest.graph_sync import GraphSync
+from bot import metrics
+from bot.ingest.graph_worker import CHANGES, LIFECYCLE, GraphWorker
 from bot.ingest.intake import IntakeError
-from bot.ingest.ports import CalendarLink, CalendarLinks, InboundLog, ProviderError
-from bot.ingest.worker import BackgroundWork
+from bot.ingest.known_links import KnownLinks
+from bot.ingest.ports import CalendarLink, InboundQueue
+from bot.ingest.worker import RouteFirst
 from bot.ports import Clock
 
 log = logging.getLogger(__name__)
 
-CHANGES: Final = "graph"
-LIFECYCLE: Final = "graph_lifecycle"
 MAX_NOTIFICATIONS: Final = 1000
 _ID: Final = re.compile(r"[A-Za-z0-9._-]{1,255}")
 _KEEP: Final = (
@@ -38,6 +40,7 @@ _KEEP: Final = (
     "resourceData",
     "tenantId",
 )
+Waiting = tuple[list[tuple[str, Mapping[str, Any]]], "asyncio.Future[int]"]
 
 
 def _items(payload: Any) -> list[Mapping[str, Any]]:
@@ -63,20 +66,33 @@ def _kept(item: Mapping[str, Any]) -> dict[str, Any]:
     return {key: item[key] for key in _KEEP if key in item}
 
 
+def _subscription(item: Mapping[str, Any]) -> str | None:
+    subscription = item.get("subscriptionId")
+    return subscription if isinstance(subscription, str) and _ID.fullmatch(subscription) else None
+
+
+def _genuine(item: Mapping[str, Any], known: Mapping[str, CalendarLink]) -> bool:
+    subscription, state = _subscription(item), item.get("clientState")
+    if subscription is None:
+        log.warning("graph notification without a subscription id ignored")
+        return False
+    link = known.get(subscription)
+    if link is None:
+        log.warning("graph notification for unknown subscription %s ignored", subscription[:64])
+        return False
+    if not isinstance(state, str) or not hmac.compare_digest(state.encode(), link.secret.encode()):
+        log.warning("graph notification for subscription %s: clientState mismatch, ignored", subscription)
+        return False
+    return True
+
+
 class GraphInbox:
     def __init__(
-        self,
-        *,
-        sync: GraphSync,
-        links: CalendarLinks,
-        inbound: InboundLog,
-        clock: Clock,
-        work: BackgroundWork,
+        self, *, known: KnownLinks, queue: InboundQueue, clock: Clock, worker: GraphWorker, route: RouteFirst
     ) -> None:
-        self._sync, self._links, self._inbound, self._clock, self._work = sync, links, inbound, clock, work
-        # Subscriptions are looked up on every notification; their secret never changes, so a minute is safe.
-        self._known: TtlCache[str, CalendarLink] = TtlCache(seconds=60, max_items=100_000)
-        self._in_flight: set[int] = set()  # submitted here and not finished: resume leaves them alone
+        self._known, self._queue, self._clock, self.worker, self._route = known, queue, clock, worker, route
+        self._waiting: list[Waiting] = []
+        self._writing: asyncio.Task[None] | None = None
 
     async def accept(self, payload: Any) -> int:
         """Change notifications; returns how many were new and genuine (each processed afterwards)."""
@@ -85,97 +101,58 @@ class GraphInbox:
     async def accept_lifecycle(self, payload: Any) -> int:
         return await self._accept(payload, LIFECYCLE)
 
-    async def _accept(self, payload: Any, source: str) -> int:
-        accepted = 0
-        for item in _items(payload):
-            link = await self._genuine(item)
-            if link is None:
-                continue
-            kept = _kept(item)
-            entry = await self._inbound.begin(
-                source=source, delivery_id=_delivery_id(kept), payload=kept, now=self._clock.now()
-            )
-            if entry is None:
-                continue
-            accepted += 1
-            self._submit(entry, source, kept, link)
-        return accepted
-
-    def _submit(self, entry_id: int, source: str, item: Mapping[str, Any], link: CalendarLink | None) -> None:
-        async def job() -> None:
-            try:
-                await self._handle(entry_id, source, item, link)
-            finally:
-                self._in_flight.discard(entry_id)
-
-        self._in_flight.add(entry_id)
-        self._work.submit(f"{source}:{entry_id}", job)
-
-    async def _genuine(self, item: Mapping[str, Any]) -> CalendarLink | None:
-        subscription, state = item.get("subscriptionId"), item.get("clientState")
-        if not isinstance(subscription, str) or not _ID.fullmatch(subscription):
-            log.warning("graph notification without a subscription id ignored")
-            return None
-        link = await self._link(subscription)
-        if link is None:
-            log.warning("graph notification for unknown subscription %s ignored", subscription[:64])
-            return None
-        if not isinstance(state, str) or not hmac.compare_digest(state.encode(), link.secret.encode()):
-            log.warning("graph notification for subscription %s: clientState mismatch, ignored", subscription)
-            return None
-        return link
-
-    async def _link(self, subscription: str) -> CalendarLink | None:
-        link = self._known.get(subscription)
-        if link is None:
-            link = await self._links.get(SOURCE, subscription)
-            if link is not None:
-                self._known.put(subscription, link)
-        return link
-
-    async def _handle(
-        self, entry_id: int, source: str, item: Mapping[str, Any], link: CalendarLink | None = None
-    ) -> None:
-        if link is None or source == LIFECYCLE:  # a lifecycle event may replace the subscription
-            self._known.forget(str(item.get("subscriptionId")))
-            link = await self._links.get(SOURCE, str(item.get("subscriptionId")))
-        try:
-            if link is not None:
-                await (self._lifecycle(link, item) if source == LIFECYCLE else self._change(link, item))
-        except ProviderError as error:
-            if error.status == 0 or error.status >= 500 or error.status == 429:
-                raise  # passing trouble at Graph: left unfinished, resumed later
-            log.warning("graph %s for %s failed: %s", source, entry_id, error.status)
-        await self._inbound.finish(entry_id, now=self._clock.now())
-
-    async def _change(self, link: CalendarLink, item: Mapping[str, Any]) -> None:
-        data = item.get("resourceData")
-        event_id = data.get("id") if isinstance(data, Mapping) else None
-        if not isinstance(event_id, str) or not event_id:
-            event_id = str(item.get("resource") or "").rsplit("/", 1)[-1]
-        if not event_id:
-            return
-        if item.get("changeType") == "deleted":
-            await self._sync.event_deleted(link, event_id)
-        else:
-            await self._sync.event_changed(link, event_id)
-
-    async def _lifecycle(self, link: CalendarLink, item: Mapping[str, Any]) -> None:
-        event = item.get("lifecycleEvent")
-        log.info("graph lifecycle %s for subscription %s", event, link.external_id)
-        if event == "reauthorizationRequired":
-            await self._sync.renew(link)
-        elif event == "subscriptionRemoved":
-            await self._sync.recreate(link)
-        elif event == "missed":
-            await self._sync.catch_up(link)
-
     async def resume(self) -> int:
-        """Notifications committed before a restart but not processed: processed now."""
-        resumed = 0
-        for source in (CHANGES, LIFECYCLE):
-            for entry in await self._inbound.unfinished(source=source, limit=1000):
-                if isinstance(entry.payload, Mapping) and entry.id not in self._in_flight:
-                    self._submit(entry.id, source, entry.payload, None)
-                    resumed += 1
-        return resumed
+        """Notifications committed but not processed (a restart, or Graph was down): processed now."""
+        self.worker.start()
+        return await self.worker.resume()
+
+    async def _accept(self, payload: Any, source: str) -> int:
+        items = [(source, item) for item in _items(payload)]
+        if not items:
+            return 0
+        self._route.begin()
+        try:
+            future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+            self._waiting.append((items, future))
+            if self._writing is None or self._writing.done():
+                self._writing = asyncio.create_task(self._write_waiting())
+            return await future
+        finally:
+            self._route.end()
+
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                counts = await self._write(batch)
+            except Exception as error:
+                log.exception("graph: could not record %d notification requests", len(batch))
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for (_, future), count in zip(batch, counts, strict=True):
+                if not future.done():
+                    future.set_result(count)
+
+    async def _write(self, batch: list[Waiting]) -> list[int]:
+        """One lookup and one INSERT for every request waiting; how many each had that were new."""
+        every = [item for items, _ in batch for _, item in items]
+        known = await self._known.many(s for item in every if (s := _subscription(item)) is not None)
+        rows: list[tuple[str, str, dict[str, Any]]] = []
+        owners: list[int] = []
+        for number, (items, _) in enumerate(batch):
+            for source, item in items:
+                if _genuine(item, known):
+                    kept = _kept(item)
+                    rows.append((source, _delivery_id(kept), kept))
+                    owners.append(number)
+        created = await self._queue.begin_many(rows, now=self._clock.now())
+        counts = [0] * len(batch)
+        for (source, delivery_id, _), number in zip(rows, owners, strict=True):
+            new = created.pop((source, delivery_id), None) is not None
+            counts[number] += new
+            metrics.events_in.labels(source, "new" if new else "repeat").inc()
+        if sum(counts):
+            self.worker.kick(sum(counts))
+        return counts

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -16,7 +17,14 @@ from typing import Any, Final
 from bot.domain.organisations import Organisation
 from bot.domain.people import Person
 from bot.ingest.cache import TtlCache
-from bot.ingest.graph_events import GRAPH_SELECT, SOURCE, GraphEventError, read_graph_event, to_calendar_event
+from bot.ingest.graph_events import (
+    GRAPH_SELECT,
+    SOURCE,
+    GraphEvent,
+    GraphEventError,
+    read_graph_event,
+    to_calendar_event,
+)
 from bot.ingest.ports import CalendarLink, CalendarLinks, EventRef, GoneError, GraphApi, NotFoundError
 from bot.ingest.subscriptions import SubscribeReport, renew_links, subscribe_everyone
 from bot.nudges.service import NudgeRefused, NudgeService
@@ -54,6 +62,8 @@ class GraphSync:
         # they change) and whether an address belongs to a person of the organisation.
         self._refs: TtlCache[tuple[str, str], tuple[str, bool]] = TtlCache(seconds=600, max_items=100_000)
         self._people_known: TtlCache[tuple[int, str], bool] = TtlCache(seconds=60, max_items=200_000)
+        # Looked up for every event; its settings (the Graph credentials) change rarely.
+        self._organisations_known: TtlCache[int, Organisation] = TtlCache(seconds=60, max_items=1000)
 
     # --- subscriptions -------------------------------------------------------------------------------
 
@@ -121,13 +131,22 @@ class GraphSync:
     # --- events --------------------------------------------------------------------------------------
 
     async def event_changed(self, link: CalendarLink, event_id: str) -> None:
-        organisation, api = await self._organisation_api(link)
-        try:
-            data = await api.get_event(link.mailbox, event_id, GRAPH_SELECT)
-        except NotFoundError:
+        data = await self.fetch(link, event_id)
+        if data is None:
             await self.event_deleted(link, event_id)
             return
-        await self._process(organisation, api, link, data)
+        event = self.read(link, data)
+        if event is not None:
+            await self.prepare([(link, event)])
+            await self.evaluate(link, event)
+
+    async def fetch(self, link: CalendarLink, event_id: str) -> Mapping[str, Any] | None:
+        """The event as the mailbox has it now (only the fields of GRAPH_SELECT); None when it is gone."""
+        _, api = await self._organisation_api(link)
+        try:
+            return await api.get_event(link.mailbox, event_id, GRAPH_SELECT)
+        except NotFoundError:
+            return None
 
     async def event_deleted(self, link: CalendarLink, event_id: str) -> None:
         """Deleted from the organiser's mailbox: the meeting is cancelled. From an attendee's: ignored."""
@@ -136,22 +155,45 @@ class GraphSync:
             return
         await self._nudges.meeting_cancelled(ref.organisation_id, source=SOURCE, event_id=ref.event_key)
 
-    async def _process(
-        self, organisation: Organisation, api: GraphApi, link: CalendarLink, data: Mapping[str, Any]
-    ) -> None:
+    def read(self, link: CalendarLink, data: Mapping[str, Any]) -> GraphEvent | None:
+        """Our reading of a fetched event; None for one we cannot read or have no use for."""
         try:
             event = read_graph_event(data)
         except GraphEventError as error:
             log.warning("graph event in mailbox of person %s unreadable: %s", link.person_id, error.field)
-            return
+            return None
         if event.kind == "seriesMaster" and event.end < self._clock.now():
-            return
-        organiser = event.organiser == link.mailbox.lower() or not event.organiser
-        await self._remember_ref(
-            EventRef(
-                organisation.id, link.person_id, SOURCE, link.mailbox, event.id, event.ical_uid, organiser
+            return None
+        return event
+
+    async def prepare(self, events: Sequence[tuple[CalendarLink, GraphEvent]]) -> None:
+        """Before evaluating several events: their mailbox references saved in one statement (only those
+        that changed), and which of their addresses are people of the organisation, looked up at once."""
+        refs, emails_by_organisation = [], defaultdict[int, list[str]](list)
+        for link, event in events:
+            organiser = event.organiser == link.mailbox.lower() or not event.organiser
+            ref = EventRef(
+                link.organisation_id,
+                link.person_id,
+                SOURCE,
+                link.mailbox,
+                event.id,
+                event.ical_uid,
+                organiser,
             )
-        )
+            if self._refs.get((ref.mailbox, ref.external_id)) != (ref.event_key, ref.organiser):
+                refs.append(ref)
+            emails_by_organisation[link.organisation_id] += [event.organiser, *event.attendees, link.mailbox]
+        if refs:
+            await self._links.save_refs(refs, now=self._clock.now())
+            for ref in refs:
+                self._refs.put((ref.mailbox, ref.external_id), (ref.event_key, ref.organiser))
+        for organisation_id, emails in emails_by_organisation.items():
+            await self.internal_emails(organisation_id, emails)
+
+    async def evaluate(self, link: CalendarLink, event: GraphEvent) -> None:
+        """One event through the nudge engine (after ``prepare``)."""
+        organisation, api = await self._organisation_api(link)
         series = await self._series_key(api, organisation, link, event.series_master_id)
         if event.kind == "seriesMaster":
             series = event.ical_uid
@@ -163,6 +205,12 @@ class GraphSync:
             await self._nudges.meeting_changed(organisation.id, calendar_event)
         except NudgeRefused as refused:
             log.info("graph event not used: %s", refused.code)
+
+    async def _process(self, link: CalendarLink, data: Mapping[str, Any]) -> None:
+        event = self.read(link, data)
+        if event is not None:
+            await self.prepare([(link, event)])
+            await self.evaluate(link, event)
 
     async def _remember_ref(self, ref: EventRef) -> None:
         key, value = (ref.mailbox, ref.external_id), (ref.event_key, ref.organiser)
@@ -240,7 +288,7 @@ class GraphSync:
                 if "@removed" in item:
                     await self.event_deleted(link, item["id"])
                 else:
-                    await self._process(organisation, api, link, item)
+                    await self._process(link, item)
             if isinstance(page.get("@odata.nextLink"), str):
                 cursor = page["@odata.nextLink"]
                 continue
@@ -255,9 +303,12 @@ class GraphSync:
             return seen
 
     async def _organisation_api(self, link: CalendarLink) -> tuple[Organisation, GraphApi]:
-        organisation = await self._organisations.by_id(link.organisation_id)
+        organisation = self._organisations_known.get(link.organisation_id)
         if organisation is None:
-            raise LookupError(f"no organisation {link.organisation_id}")
+            organisation = await self._organisations.by_id(link.organisation_id)
+            if organisation is None:
+                raise LookupError(f"no organisation {link.organisation_id}")
+            self._organisations_known.put(link.organisation_id, organisation)
         return organisation, self._apis(organisation)
 
 

@@ -41,6 +41,8 @@ class IngestKit:
         return await self.graph_inbox.resume() + await self.google_inbox.resume()
 
     async def close(self) -> None:
+        self.graph_inbox.worker.stop()
         await self.work.close()
+        await self.graph_inbox.worker.close()
         for close in self.closers:
             await close()

@@ -50,6 +50,15 @@ class CalendarLink:
 
 
 @dataclass(frozen=True, slots=True)
+class Claimed:
+    """A row of the inbound log claimed for work: its id, its source and what was kept of the event."""
+
+    id: int
+    source: str
+    payload: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
 class EventRef:
     """A mailbox's copy of an event and the meeting's shared key."""
 
@@ -111,6 +120,8 @@ class CalendarLinks(Protocol):
 
     async def get(self, provider: str, external_id: str) -> CalendarLink | None: ...
 
+    async def many(self, provider: str, external_ids: Sequence[str]) -> dict[str, CalendarLink]: ...
+
     async def for_person(self, provider: str, person_id: int) -> Sequence[CalendarLink]: ...
 
     async def all(self, provider: str, *, organisation_id: int | None = None) -> Sequence[CalendarLink]: ...
@@ -127,6 +138,8 @@ class CalendarLinks(Protocol):
 
     async def save_ref(self, ref: EventRef, *, now: datetime) -> None: ...
 
+    async def save_refs(self, refs: Sequence[EventRef], *, now: datetime) -> None: ...
+
     async def ref(self, provider: str, mailbox: str, external_id: str) -> EventRef | None: ...
 
     async def organiser_ref(self, organisation_id: int, provider: str, event_key: str) -> EventRef | None: ...
@@ -142,6 +155,28 @@ class InboundLog(Protocol):
     async def finish(self, entry_id: int, *, now: datetime, result: dict[str, Any] | None = None) -> None: ...
 
     async def unfinished(self, *, source: str, limit: int = 100) -> Sequence[Any]: ...
+
+
+class InboundQueue(Protocol):
+    """The inbound log as a work queue: rows written in batches, claimed under a lease (see storage)."""
+
+    async def begin_many(
+        self, entries: Sequence[tuple[str, str, dict[str, Any]]], *, now: datetime
+    ) -> dict[tuple[str, str], int]: ...
+
+    async def claim(
+        self, *, sources: Sequence[str], now: datetime, lease_until: datetime, limit: int
+    ) -> Sequence[Claimed]: ...
+
+    async def finish_many(self, entry_ids: Sequence[int], *, now: datetime) -> None: ...
+
+    async def release(self, entry_ids: Sequence[int], *, until: datetime | None) -> None: ...
+
+    async def waiting(self, *, sources: Sequence[str], now: datetime) -> int: ...
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class GraphApi(Protocol):

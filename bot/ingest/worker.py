@@ -1,11 +1,13 @@
-"""Work that happens after a webhook has been answered: bounded, tracked, and stopped cleanly."""
+"""Work that happens after a webhook has been answered: bounded, tracked, stopped cleanly, and second to
+the answers themselves."""
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
@@ -53,3 +55,50 @@ class BackgroundWork:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+class RouteFirst:
+    """Answers at the webhook route go before the work behind them.
+
+    Everything shares one event loop, and a request is answered only after a few turns of it; each turn
+    runs every task that is ready. So while any request is being answered, the background evaluations
+    take turns one at a time (the route's turns stay short), and when none is, up to ``quiet`` at once.
+    """
+
+    def __init__(self, *, quiet: int = 4) -> None:
+        self._quiet, self._answering, self._running = quiet, 0, 0
+        self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    def begin(self) -> None:
+        self._answering += 1
+
+    def end(self) -> None:
+        self._answering -= 1
+        if self._answering == 0:
+            self._wake()
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        while self._running >= (1 if self._answering else self._quiet):
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiting.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake()  # pass the wake-up on, it was not used
+                raise
+        self._running += 1
+        try:
+            yield
+        finally:
+            self._running -= 1
+            self._wake()
+
+    def _wake(self) -> None:
+        free = (1 if self._answering else self._quiet) - self._running
+        while free > 0 and self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                free -= 1

@@ -14,8 +14,10 @@ from bot.app import Services
 from bot.domain.organisations import Organisation
 from bot.domain.people import Person
 from bot.ingest.graph_events import GRAPH_SELECT
+from bot.ingest.graph_worker import LEASE, RETRY_AFTER
 from bot.ingest.jobs import catch_up_graph, renew_graph_subscriptions, resume_notifications, sync_people
 from bot.ingest.ports import CalendarLink
+from storage.inbound_queue import SqlInboundQueue
 from storage.tables import PersonRow
 from tests.fakes.clock import FakeClock
 from tests.ingest.conftest import SAMPLE, body_of, outbox
@@ -126,8 +128,8 @@ async def test_an_event_moved_from_online_to_umea_gives_one_nudge_and_a_repeat_n
     assert all("subject" not in query["$select"] and "body" not in query["$select"] for query in fetches)
 
 
-async def test_a_notification_graph_could_not_answer_is_resumed_later(
-    client: TestClient, services: Services, fake_graph: FakeGraph
+async def test_a_notification_graph_could_not_answer_is_tried_again_after_a_while(
+    client: TestClient, services: Services, fake_graph: FakeGraph, clock: FakeClock
 ) -> None:
     _, links = await _setup(services, STOCKHOLM)
     fake_graph.put_event(STOCKHOLM, _event(online=False))
@@ -136,13 +138,41 @@ async def test_a_notification_graph_could_not_answer_is_resumed_later(
     await _post(client, "/webhooks/graph", _notification(links[STOCKHOLM], EVENT_ID, etag='W/"1"'))
     await services.ingest.work.drain()
     assert await outbox(services) == []
+    assert await resume_notifications(services) == "0 notifications resumed"  # not at once: Graph is down
 
+    clock.advance(seconds=RETRY_AFTER.total_seconds())
     summary = await resume_notifications(services)
     await services.ingest.work.drain()
 
     assert summary == "1 notifications resumed"
     assert len(await outbox(services)) == 1
     assert await resume_notifications(services) == "0 notifications resumed"
+
+
+async def test_a_notification_held_by_a_process_that_died_is_worked_off_when_its_lease_ends(
+    client: TestClient, services: Services, fake_graph: FakeGraph, clock: FakeClock
+) -> None:
+    _, links = await _setup(services, STOCKHOLM)
+    fake_graph.put_event(STOCKHOLM, _event(online=False))
+    item = json.loads(_notification(links[STOCKHOLM], EVENT_ID, etag='W/"1"'))["value"][0]
+    del item["clientState"]  # the inbound log keeps ids only
+    other = SqlInboundQueue(services.database)  # another web process: it answered, claimed, and died
+    try:
+        await other.begin_many([("graph", "from-the-other-process", item)], now=clock.now())
+        await other.claim(sources=["graph"], now=clock.now(), lease_until=clock.now() + LEASE, limit=10)
+    finally:
+        await other.close()
+
+    assert await resume_notifications(services) == "0 notifications resumed"  # still held
+    await services.ingest.work.drain()
+    assert await outbox(services) == []
+
+    clock.advance(seconds=LEASE.total_seconds())
+    assert await resume_notifications(services) == "1 notifications resumed"
+    await services.ingest.work.drain()
+
+    assert len(await outbox(services)) == 1
+    assert len([path for _, path, _ in fake_graph.requests if path.endswith(EVENT_ID)]) == 1
 
 
 async def test_a_wrong_client_state_is_ignored_without_fetching(

@@ -17,9 +17,12 @@ from bot.ingest.feeds import IcsSync
 from bot.ingest.google_sync import GoogleInbox, GoogleSync
 from bot.ingest.graph_inbox import GraphInbox
 from bot.ingest.graph_sync import GraphSync
+from bot.ingest.graph_worker import GraphWorker
 from bot.ingest.intake import WebhookIntake
 from bot.ingest.kit import IngestKit
-from bot.ingest.worker import BackgroundWork
+from bot.ingest.known_links import KnownLinks
+from bot.ingest.worker import BackgroundWork, RouteFirst
+from storage.inbound_queue import SqlInboundQueue
 from storage.ingest import SqlCalendarLinks, SqlDirectory, SqlFeeds, SqlReplayGuard, SqlTripImport
 
 if TYPE_CHECKING:  # bot.app imports this module to build the kit
@@ -60,10 +63,12 @@ def build_ingest(services: Services, *, env: Mapping[str, str] | None = None) ->
         clock=clock,
         default_secret=lambda: settings.webhook_secret.value,
     )
+    known, queue, route = KnownLinks(links), SqlInboundQueue(services.database), RouteFirst()
+    worker = GraphWorker(sync=graph, known=known, queue=queue, clock=clock, work=work, route=route)
     return IngestKit(
         intake=intake,
         graph=graph,
-        graph_inbox=GraphInbox(sync=graph, links=links, inbound=services.inbound, clock=clock, work=work),
+        graph_inbox=GraphInbox(known=known, queue=queue, clock=clock, worker=worker, route=route),
         work=work,
         links=links,
         directory=DirectoryService(
