@@ -13,15 +13,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,9 +24,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the repository
 
-import asyncpg
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
+from bench.scratch import backend_cpu, scratch_database, spent
 from bot.app import Services, open_services
 from bot.campaigns.model import Audience, Buttons, CampaignDraft, Wording
 from bot.clock import SimulatedClock
@@ -43,7 +38,6 @@ from storage.tables import OutboxRow, PersonRow, PreferenceRow
 from storage.tables_campaigns import CampaignRecipientRow
 
 GOAL_SECONDS = 10.0
-DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 MONDAY_MORNING = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)  # 09:00 in Stockholm
 OFFICES = (("Stockholm", 59.33, 18.07), ("Göteborg", 57.71, 11.97), ("Malmö", 55.6, 13.0),
            ("Umeå", 63.83, 20.26), ("Luleå", 65.58, 22.15))  # fmt: skip
@@ -67,14 +61,13 @@ def main() -> None:
 
 async def run(args: argparse.Namespace) -> bool:
     print(f"engine: {args.engine}; {args.people:,} people; {args.runs} campaigns to everyone")
-    with tempfile.TemporaryDirectory(prefix="remm-bench-") as folder:
-        async with scratch(args.engine, Path(folder)) as url:
-            clock = SimulatedClock(MONDAY_MORNING)
-            services = await open_services(Settings.from_env({"DATABASE_URL": url}), clock=clock)
-            try:
-                return await bench(services, args)
-            finally:
-                await services.database.close()
+    async with scratch_database(args.engine) as url:
+        clock = SimulatedClock(MONDAY_MORNING)
+        services = await open_services(Settings.from_env({"DATABASE_URL": url}), clock=clock)
+        try:
+            return await bench(services, args)
+        finally:
+            await services.database.close()
 
 
 @dataclass
@@ -120,11 +113,11 @@ async def one_campaign(
     began = time.perf_counter()
     created = await campaigns.create(organisation, coordinator, draft)
     create_s = time.perf_counter() - began
-    server = await server_cpu(services)
+    server = await backend_cpu(services.database)
     began, cpu = time.perf_counter(), time.process_time()
     sent = await campaigns.send(organisation, coordinator, created.campaign.id)
     send_s, send_cpu = time.perf_counter() - began, time.process_time() - cpu
-    db_cpu = _spent(server, await server_cpu(services))
+    db_cpu = spent(server, await backend_cpu(services.database))
     began = time.perf_counter()
     again = await campaigns.send(organisation, coordinator, created.campaign.id)
     again_s = time.perf_counter() - began
@@ -239,55 +232,6 @@ async def _rows(services: Services, campaign_id: int) -> tuple[int, int, int]:
             )
         )
     return int(recipients or 0), int(outbox or 0) - 1, int(due or 0)  # minus the preview
-
-
-async def server_cpu(services: Services) -> dict[int, float]:
-    """CPU seconds of this database's PostgreSQL backends, read from /proc when the server is local."""
-    if not services.database.is_postgres:
-        return {}
-    async with services.database.session() as session:
-        query = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-        pids = list((await session.execute(query)).scalars())
-    return _cpu_of(pids)
-
-
-def _cpu_of(pids: list[int]) -> dict[int, float]:
-    found = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return found
-
-
-def _spent(before: dict[int, float], after: dict[int, float]) -> float | None:
-    if not after:
-        return None
-    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
-
-
-@asynccontextmanager
-async def scratch(engine: str, folder: Path) -> AsyncIterator[str]:
-    name = f"remm_bench_{uuid.uuid4().hex[:12]}"
-    if engine == "sqlite":
-        yield f"sqlite+aiosqlite:///{folder / name}.db"
-        return
-    server = os.environ.get("BENCH_SERVER_URL", DEFAULT_SERVER)
-    await _admin(server, f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+asyncpg://{server.split('://', 1)[1].rsplit('/', 1)[0]}/{name}"
-    finally:
-        await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def _admin(server: str, sql: str) -> None:
-    connection = await asyncpg.connect(server, timeout=5)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
 
 
 if __name__ == "__main__":

@@ -49,7 +49,6 @@ from bench.load_report import (
     pg_backends,
     print_samples,
     process_cpu,
-    spent,
     stored,
 )
 from bench.load_traffic import (
@@ -61,9 +60,9 @@ from bench.load_traffic import (
     people,
     serve_fakes,
 )
+from bench.scratch import scratch_database, spent
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 WEBHOOK_SOURCES = 8
 GROUPS = {
     "slack": ("slack app_mention", "slack message.im"),
@@ -172,7 +171,7 @@ class Load:
             loaded = time.perf_counter() - started
         cpu = {
             "server": process_cpu(self.server_pid) - before["server"],
-            "postgres": spent(database, await pg_backends(self.database_url)),
+            "postgres": spent(database, await pg_backends(self.database_url)) or 0.0,  # summed in the report
             "this script": time.process_time() - bench,
             "fakes": process_cpu(processes["fakes"]) - before["fakes"],
         }
@@ -405,29 +404,6 @@ async def ready(base: str, server: subprocess.Popen[bytes], *, seconds: float = 
                 pass
             await asyncio.sleep(0.2)
     raise RuntimeError("the server did not become ready")
-
-
-@asynccontextmanager
-async def scratch_database() -> AsyncIterator[str]:
-    import uuid
-
-    import asyncpg
-
-    server = os.environ.get("BENCH_SERVER_URL", DEFAULT_SERVER)
-    name = f"remm_bench_{uuid.uuid4().hex[:12]}"
-
-    async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(server, timeout=5)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    await admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+asyncpg://{server.split('://', 1)[1].rsplit('/', 1)[0]}/{name}"
-    finally:
-        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

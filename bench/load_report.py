@@ -12,6 +12,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.scratch import cpu_of
+
 GOAL_P99_MS = 100.0
 
 
@@ -51,13 +53,7 @@ async def pg_backends(database_url: str) -> dict[int, float]:
         )
     finally:
         await connection.close()
-    found = {}
-    for row in rows:
-        try:
-            found[int(row["pid"])] = process_cpu(int(row["pid"]))
-        except OSError:
-            continue  # not on this machine, or gone since
-    return found
+    return cpu_of([int(row["pid"]) for row in rows])
 
 
 async def stored(database_url: str) -> dict[str, int]:
@@ -72,10 +68,6 @@ async def stored(database_url: str) -> dict[str, int]:
 
 
 _TABLES = ("meetings", "trips", "nudges", "outbox", "inbound")
-
-
-def spent(before: dict[int, float], after: dict[int, float]) -> float:
-    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 @dataclass

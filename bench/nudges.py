@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import cProfile
 import io
-import os
 import pstats
 import random
 import re
@@ -29,8 +28,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -39,9 +38,9 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the repository
 
-import asyncpg
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select
 
+from bench.scratch import backend_cpu, scratch_database, spent
 from bot.app import Services, open_services
 from bot.clock import SimulatedClock, SystemClock
 from bot.delivery import DeliveryLimits, Dispatcher
@@ -66,7 +65,6 @@ CRASH_RATE = 100.0
 CRASH_LEASE_SECONDS = 2.0
 KILL_AFTER_SECONDS = 3.0
 SETTLE_SECONDS = 2.0
-DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # Thursday before the sample week, 09:00 in Stockholm: working hours, days ahead of the first trips.
 THURSDAY_MORNING = datetime(2026, 1, 8, 8, 0, tzinfo=UTC)
@@ -115,31 +113,10 @@ class Scratch:
     """Throwaway databases: one per benchmark phase, dropped (or deleted) when the phase ends."""
 
     engine: str
-    folder: Path
+    folder: Path  # the crash phase keeps its delivery log here too
 
-    @asynccontextmanager
-    async def database(self) -> AsyncIterator[str]:
-        name = f"remm_bench_{uuid.uuid4().hex[:12]}"
-        if self.engine == "sqlite":
-            path = self.folder / f"{name}.db"
-            yield f"sqlite+aiosqlite:///{path}"
-            for leftover in self.folder.glob(f"{name}.db*"):
-                leftover.unlink()
-            return
-        server = os.environ.get("BENCH_SERVER_URL", DEFAULT_SERVER)
-        await _admin(server, f'CREATE DATABASE "{name}"')
-        try:
-            yield f"postgresql+asyncpg://{server.split('://', 1)[1].rsplit('/', 1)[0]}/{name}"
-        finally:
-            await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def _admin(server: str, sql: str) -> None:
-    connection = await asyncpg.connect(server, timeout=5)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
+    def database(self) -> AbstractAsyncContextManager[str]:
+        return scratch_database(self.engine, self.folder)
 
 
 # --- 1. event to outbox row -----------------------------------------------------------------------
@@ -195,11 +172,11 @@ async def _feed_events(
     profiler = cProfile.Profile() if args.profile and concurrency == 1 else None
     if profiler:
         profiler.enable()
-    server = await _server_cpu(services.database)
+    server = await backend_cpu(services.database)
     began, cpu = time.perf_counter(), time.process_time()
     await _drive(services, clock, organisation.id, warm[WARM_UP:], measured, concurrency)
     measured.wall, measured.cpu = time.perf_counter() - began, time.process_time() - cpu
-    measured.db_cpu = _spent(server, await _server_cpu(services.database))
+    measured.db_cpu = spent(server, await backend_cpu(services.database))
     if profiler:
         profiler.disable()
         _print_profile(profiler)
@@ -313,33 +290,6 @@ def _count_statements(database: Database, run: EventRun) -> Any:
         event.remove(engine.pool, "checkout", checkout)
 
     return stop
-
-
-async def _server_cpu(database: Database) -> dict[int, float]:
-    """CPU seconds of this database's PostgreSQL backends, read from /proc when the server is local."""
-    if not database.is_postgres:
-        return {}
-    async with database.session() as session:
-        query = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-        pids = list((await session.execute(query)).scalars())
-    return _cpu_of(pids)
-
-
-def _cpu_of(pids: list[int]) -> dict[int, float]:
-    found = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return found
-
-
-def _spent(before: dict[int, float], after: dict[int, float]) -> float | None:
-    if not after:
-        return None
-    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 async def _stored_decisions(database: Database) -> dict[str, int]:

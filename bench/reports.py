@@ -18,15 +18,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import resource
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -37,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 import asyncpg
 
+from bench.scratch import scratch_database
 from bot.app import open_services
 from bot.reports.jobs import send_weekly_summaries
 from bot.reports.weekly import weekly_report
@@ -45,7 +43,6 @@ from bot.settings import Settings
 from storage.database import Database
 from storage.migrate import upgrade
 
-DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 GOALS_SECONDS = {"postgres": 5.0, "sqlite": 10.0}
 GOAL_RSS_MB = 300.0
 WEEK = IsoWeek(2026, 10)
@@ -80,47 +77,18 @@ def main() -> None:
 
 async def bench(engine: str, args: argparse.Namespace) -> bool:
     print(f"\nengine: {engine}  people {args.people:,}  trips {args.trips:,}  nudges {args.nudges:,}")
-    with tempfile.TemporaryDirectory(prefix="remm-bench-reports-") as folder:
-        url, drop = await _scratch(engine, Path(folder))
-        try:
-            database = Database.open(url)
-            await upgrade(database)
-            await database.close()
-            started = time.perf_counter()
-            counts = await load(engine, url, args)
-            print(
-                f"loaded in {time.perf_counter() - started:.1f} s: "
-                + ", ".join(f"{k} {v:,}" for k, v in counts.items())
-            )
-            result = _child(url, args.runs)
-        finally:
-            await drop()
+    async with scratch_database(engine) as url:
+        database = Database.open(url)
+        await upgrade(database)
+        await database.close()
+        started = time.perf_counter()
+        counts = await load(engine, url, args)
+        print(
+            f"loaded in {time.perf_counter() - started:.1f} s: "
+            + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+        )
+        result = _child(url, args.runs)
     return report(engine, result)
-
-
-async def _scratch(engine: str, folder: Path) -> tuple[str, Any]:
-    name = f"remm_bench_{uuid.uuid4().hex[:12]}"
-    if engine == "sqlite":
-
-        async def nothing() -> None:
-            return None
-
-        return f"sqlite+aiosqlite:///{folder / name}.db", nothing
-    server = os.environ.get("BENCH_SERVER_URL", DEFAULT_SERVER)
-    await _admin(server, f'CREATE DATABASE "{name}"')
-
-    async def drop() -> None:
-        await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"postgresql+asyncpg://{server.split('://', 1)[1].rsplit('/', 1)[0]}/{name}", drop
-
-
-async def _admin(server: str, sql: str) -> None:
-    connection = await asyncpg.connect(server, timeout=5)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
 
 
 def _child(url: str, runs: int) -> dict[str, Any]:

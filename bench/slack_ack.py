@@ -38,9 +38,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the repository
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
+
+from bench.scratch import scratch_database_blocking
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signing-secret"  # noqa: S105 (the fake's, for this run only)
@@ -281,29 +282,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@contextmanager
-def database(engine: str) -> Iterator[str]:
-    if engine == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="remm-slack-bench-") as folder:
-            yield f"sqlite+aiosqlite:///{folder}/remm.db"
-        return
-    server = os.environ.get("BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"remm_bench_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{server.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
-    finally:
-        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin(server: str, sql: str) -> None:
-    connection = await asyncpg.connect(server)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 def people_file(folder: str) -> str:
     """users.info answers: 50 people of the sample organisation, as U0BENCH000..."""
     from bot.sample import load_sample_organisation
@@ -334,7 +312,7 @@ def _round(
     with process("--serve", "bare", "--port", str(bare_port), "--api-url", f"{fake}api/") as child:
         bare = asyncio.run(measure("bare", child, bare_port, args, fake))
     profile = ["--profile", args.profile] if args.profile else []
-    with database(engine) as url:
+    with scratch_database_blocking(engine) as url:
         serve = [
             "--serve",
             "full",

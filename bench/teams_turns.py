@@ -19,10 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 import warnings
@@ -34,9 +32,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the repository
 
-import asyncpg
 from aiohttp import ClientSession, TCPConnector, web
 
+from bench.scratch import scratch_database
 from bot.app import SERVICES, create_app
 from bot.settings import Settings
 from storage.teams import SqlTeamsContacts
@@ -44,7 +42,6 @@ from storage.teams_turns import SqlTeamsTurns
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 BOT = {"id": "28:c9e8c047-2a74-40a2-b28a-b162d5f5327c", "name": "remm-bot"}
-DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 @dataclass
@@ -263,36 +260,13 @@ async def run_full(args: argparse.Namespace, connector: Connector, database_url:
         return await load(url, bodies, args.concurrency, connector, name)
 
 
-@asynccontextmanager
-async def database(engine: str) -> AsyncIterator[str]:
-    if engine == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="remm-bench-teams-") as folder:
-            yield f"sqlite:///{folder}/remm.db"
-        return
-    server = os.environ.get("BENCH_SERVER_URL", DEFAULT_SERVER)
-    name = f"remm_bench_{uuid.uuid4().hex[:12]}"
-    await _admin(server, f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://{server.split('://', 1)[1].rsplit('/', 1)[0]}/{name}"
-    finally:
-        await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def _admin(server: str, sql: str) -> None:
-    connection = await asyncpg.connect(server, timeout=5)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 async def run(args: argparse.Namespace) -> bool:
     connector = Connector()
     await connector.start()
     try:
         users = [f"29:{uuid.uuid4()}" for _ in range(62)]
         bare = await run_bare(args, connector, users)
-        async with database(args.engine) as url:
+        async with scratch_database(args.engine) as url:
             full = await run_full(args, connector, url)
     finally:
         await connector.stop()
