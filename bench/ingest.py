@@ -32,8 +32,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
@@ -42,11 +42,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the repository
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from bench.scratch import scratch_database
 from bot.app import open_services
 from bot.sample_loader import load_sample
 from bot.settings import Settings
@@ -56,7 +56,6 @@ from storage.tables_ingest import CalendarLinkRow
 from tests.ingest.fakes import FakeGraph, payload
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 GOAL_PER_SECOND = 300.0
 GOAL_P99_MS = 50.0
 WINDOW = 500  # outbox ids read again on every look: more than the server ever has in flight
@@ -87,28 +86,6 @@ def main() -> None:
         parser.error("at most two notifications per person (the weekly cap is three nudges)")
     ok = asyncio.run(run(args))
     sys.exit(0 if ok else 1)
-
-
-@asynccontextmanager
-async def scratch_database(engine: str, folder: Path) -> AsyncIterator[str]:
-    name = f"remm_bench_{uuid.uuid4().hex[:12]}"
-    if engine == "sqlite":
-        yield f"sqlite+aiosqlite:///{folder / name}.db"
-        return
-    server = os.environ.get("BENCH_SERVER_URL", DEFAULT_SERVER)
-    await _admin(server, f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+asyncpg://{server.split('://', 1)[1].rsplit('/', 1)[0]}/{name}"
-    finally:
-        await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def _admin(server: str, sql: str) -> None:
-    connection = await asyncpg.connect(server, timeout=5)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
 
 
 async def run(args: argparse.Namespace) -> bool:
