@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tests.teams.conftest import (
     DANIEL_AAD,
@@ -225,6 +228,26 @@ async def test_a_failing_turn_says_something_friendly_and_never_the_exception(
     (reply,) = connector.of("reply")
     assert "något gick fel" in reply.body["text"].lower()
     assert "hunter2" not in str(reply.body)
+
+
+async def test_an_overloaded_database_gets_the_friendly_reply_and_a_warning_without_a_traceback(
+    client: Client, connector: FakeBotConnector, caplog: pytest.LogCaptureFixture
+) -> None:
+    router = services_of(client).router
+
+    async def overloaded(*_args: Any) -> Any:
+        raise PoolTimeout("QueuePool limit of size 10 overflow 20 reached, connection timed out")
+
+    router.on_message = overloaded  # type: ignore[method-assign]
+    with caplog.at_level(logging.WARNING, logger="bot.adapters.teams.agent"):
+        response = await post(client, payload("personal_message", connector.url))
+
+    assert response.status == 202
+    (reply,) = connector.of("reply")
+    assert "något gick fel" in reply.body["text"].lower()
+    (record,) = [r for r in caplog.records if "Teams turn failed" in r.getMessage()]
+    assert (record.levelno, record.exc_info) == (logging.WARNING, None)
+    assert "database unavailable" in record.getMessage()
 
 
 async def test_adding_the_bot_to_a_team_links_the_roster_for_later_nudges(

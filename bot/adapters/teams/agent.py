@@ -32,6 +32,7 @@ from bot.handlers.router import Router
 from bot.i18n import Locale, normalise_locale, text
 from bot.messages import OutgoingMessage, Reply
 from bot.ports import Clock
+from storage.database import is_unavailable
 from storage.inbound import SqlInboundLog
 from storage.teams_turns import SqlTeamsTurns
 
@@ -233,12 +234,16 @@ def _not_served(sender: Sender | None, activity: Activity) -> str:
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
     """Replaces the SDK's handler, which would send the exception text into the chat."""
     activity = context.activity
-    log.error(
-        "Teams turn failed: activity %s (%s) in conversation %s",
+    # The database out of reach or overloaded is an operating condition, not a bug: no traceback.
+    unavailable = is_unavailable(error)
+    log.log(
+        logging.WARNING if unavailable else logging.ERROR,
+        "Teams turn failed%s: activity %s (%s) in conversation %s",
+        " (database unavailable)" if unavailable else "",
         activity.id,
         activity.type,
         delivery_id(activity).partition("@")[2],
-        exc_info=error,
+        exc_info=None if unavailable else error,
     )
     message = text("teams.error", normalise_locale(activity.locale))
     try:
