@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from bot.settings import Settings
 from storage.database import Database, insert_for
 from storage.tables import IdentityRow, OutboxRow, PersonRow, WebchatMessageRow
 from tests.fakes.clock import FakeClock
+from tests.faults.processes import tail, until
 from tests.slack.fake_slack import TEAM, FakeSlackApi
 from tests.teams.fake_connector import FakeBotConnector
 
@@ -237,8 +238,8 @@ async def kill_mid_delivery(
     ``sending`` per channel (nothing changes them until the next process starts)."""
     process = start_worker(env, log)
     try:
-        await until(lambda: _reached(platforms), process, log)
-        await until(lambda: _sending(database), process, log)
+        await until(lambda: _reached(platforms), process, log, seconds=WAIT_SECONDS)
+        await until(lambda: _sending(database), process, log, seconds=WAIT_SECONDS)
     finally:
         process.send_signal(signal.SIGKILL)
         await asyncio.to_thread(process.wait, 10)
@@ -264,22 +265,6 @@ async def finish(env: dict[str, str], folder: Path) -> dict[str, Any]:
         part: {name: sum(report[part][name] for report in reports) for name in reports[0][part]}
         for part in ("stats", "outbox_redelivered_total")
     }
-
-
-def tail(log: Path) -> str:
-    """The end of a worker's output (small: the worker logs warnings only)."""
-    return log.read_text().strip()[-3000:]
-
-
-async def until(ready: Callable[[], Awaitable[bool]], process: subprocess.Popen[bytes], log: Path) -> None:
-    """Wait for a condition the worker brings about; fail at once if the worker died, or after a while."""
-    async with asyncio.timeout(WAIT_SECONDS):
-        while True:  # bounded by the timeout
-            if await ready():
-                return
-            if process.poll() is not None:
-                pytest.fail(f"the worker exited early:\n{tail(log)}")
-            await asyncio.sleep(0.01)
 
 
 async def _reached(platforms: Platforms) -> bool:

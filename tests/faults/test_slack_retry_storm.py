@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from bot.settings import Settings
 from storage.database import Database
 from storage.tables import InboundRow
 from tests.fakes.clock import FakeClock
+from tests.faults.processes import until
 from tests.slack.conftest import MONDAY, Slack, event, signed, slack_env, start
 from tests.slack.fake_slack import FakeSlackApi, user
 
@@ -186,7 +187,7 @@ async def until_ready(
         except aiohttp.ClientConnectionError:
             return False
 
-    await until(ready, process, log)
+    await until(ready, process, log, seconds=WAIT_SECONDS, poll_seconds=0.05)
 
 
 async def until_handled(database: Database, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -197,21 +198,7 @@ async def until_handled(database: Database, process: subprocess.Popen[bytes], lo
         async with database.session() as session:
             return int((await session.execute(query)).scalar_one()) == 0
 
-    await until(handled, process, log)
-
-
-async def until(ready: Callable[[], Awaitable[bool]], process: subprocess.Popen[bytes], log: Path) -> None:
-    async with asyncio.timeout(WAIT_SECONDS):
-        while True:  # bounded by the timeout
-            if await ready():
-                return
-            if process.poll() is not None:
-                pytest.fail(f"the second process exited:\n{tail(log)}")
-            await asyncio.sleep(0.05)
-
-
-def tail(log: Path) -> str:
-    return log.read_text()[-3000:]
+    await until(handled, process, log, seconds=WAIT_SECONDS, poll_seconds=0.05)
 
 
 async def inbound_rows(database: Database) -> int:
