@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -160,18 +161,7 @@ class SqlNudges:
     async def preferences(self, person_id: int) -> Preferences:
         async with self._db.session() as session:
             row = await session.get(PreferenceRow, person_id)
-        if row is None:
-            return Preferences(person_id=person_id)
-        return Preferences(
-            person_id,
-            row.opted_out,
-            row.snoozed_until,
-            row.paused_until,
-            row.pause_asked,
-            row.variant,
-            row.privacy_notice_seen,
-            row.locale,
-        )
+        return Preferences(person_id=person_id) if row is None else preferences_of(row)
 
     async def save_preferences(
         self, organisation_id: int, preferences: Preferences, *, now: datetime
@@ -277,4 +267,18 @@ async def _record(session: AsyncSession, row: NudgeRow, *, outbox_state: str | N
         delivered=state in _DELIVERED or row.status in (NudgeStatus.SHOWN.value, NudgeStatus.ANSWERED.value),
         meeting_id=row.meeting_id,
         estimate=dict(row.estimate),
+    )
+
+
+def preferences_of(row: Any) -> Preferences:
+    """A ``preferences`` row (the ORM's, or a Core row with the same column names) as the domain's."""
+    return Preferences(
+        row.person_id,
+        row.opted_out,
+        row.snoozed_until,
+        row.paused_until,
+        row.pause_asked,
+        row.variant,
+        row.privacy_notice_seen,
+        row.locale,
     )

@@ -38,6 +38,7 @@ from sqlalchemy.pool import NullPool
 from bot import metrics
 from bot.domain.records import Preferences
 from storage.database import Database
+from storage.nudges import preferences_of
 from storage.tables import InboundRow, PreferenceRow
 
 log = logging.getLogger(__name__)
@@ -236,25 +237,14 @@ class SqlTeamsTurns:
             batch.entry_ids = {row.delivery_id: row.id for row in connection.execute(self._insert, rows)}
         if batch.person_ids:
             query = select(PreferenceRow).where(PreferenceRow.person_id.in_(sorted(batch.person_ids)))
-            batch.preferences = {row.person_id: _preferences(row) for row in connection.execute(query).all()}
+            batch.preferences = {
+                row.person_id: preferences_of(row) for row in connection.execute(query).all()
+            }
 
 
 async def _close(connection: AsyncConnection) -> None:
     with contextlib.suppress(DBAPIError, OSError):
         await connection.close()
-
-
-def _preferences(row: Any) -> Preferences:
-    return Preferences(
-        row.person_id,
-        row.opted_out,
-        row.snoozed_until,
-        row.paused_until,
-        row.pause_asked,
-        row.variant,
-        row.privacy_notice_seen,
-        row.locale,
-    )
 
 
 class _SqliteThread:
