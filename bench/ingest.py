@@ -26,7 +26,6 @@ import asyncio
 import json
 import multiprocessing
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,6 +46,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from bench.scratch import scratch_database
+from bench.serving import free_port, wait_ready
 from bot.app import open_services
 from bot.sample_loader import load_sample
 from bot.settings import Settings
@@ -91,14 +91,14 @@ def main() -> None:
 async def run(args: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory(prefix="remm-bench-ingest-") as folder:
         async with scratch_database(args.engine, Path(folder)) as url:
-            graph_url = f"http://127.0.0.1:{_free_port()}"
-            settings = _settings(url, graph_url, port=_free_port())
+            graph_url = f"http://127.0.0.1:{free_port()}"
+            settings = _settings(url, graph_url, port=free_port())
             mailboxes = await seed(settings, args.people)
             fake = FakeGraph(url=graph_url)
             notifications = _events(fake, mailboxes, args.notifications)
             server = _server(settings, Path(folder), profile=args.profile)
             with _fake_graph_process(fake), server as base:
-                await _ready(base)
+                await wait_ready(f"{base}/readyz")
                 return await measure(settings, base, notifications, args, server)
 
 
@@ -145,12 +145,6 @@ def _settings(url: str, graph_url: str, *, port: int) -> Settings:
             "LOG_LEVEL": "WARNING",
         }
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def seed(settings: Settings, people: int) -> list[tuple[str, str, str]]:
@@ -295,19 +289,6 @@ class _server:
         if errors:
             print(f"   the server logged {len(errors)} tracebacks; the first:")
             print("\n".join(lines[max(0, errors[0] - 2) : errors[0] + 40]))
-
-
-async def _ready(base: str) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(300):
-            try:
-                async with session.get(f"{base}/readyz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("the server did not become ready")
 
 
 async def measure(

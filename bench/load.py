@@ -61,6 +61,7 @@ from bench.load_traffic import (
     serve_fakes,
 )
 from bench.scratch import scratch_database, spent
+from bench.serving import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 WEBHOOK_SOURCES = 8
@@ -140,7 +141,7 @@ async def run(args: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory(prefix="remm-bench-load-") as folder, fakes() as urls:
         async with scratch_database() as database_url:
             with serve(args, database_url, urls, Path(folder)) as (server, base):
-                await ready(base, server)
+                await wait_ready(f"{base}/readyz", server=server)
                 memory = Sampler(server.pid)
                 memory.sample()  # just started: migrated, the sample organisation loaded
                 traffic = Traffic(people(), urls["teams"])
@@ -338,7 +339,7 @@ def serve(
     args: argparse.Namespace, database_url: str, urls: dict[str, str], folder: Path
 ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """`remm-bot serve --sample` on a free port; stopped with SIGINT (a clean shutdown) at the end."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MICROSOFT_", "SLACK_", "DATABASE_"))}
     env |= {
         "DATABASE_URL": database_url,
@@ -380,30 +381,6 @@ def _server_log(log: Path) -> None:
         print("   the first traceback ends:")
         for line in lines[max(first, end - 12) : end + 1]:
             print(f"      {line[:160]}")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def ready(base: str, server: subprocess.Popen[bytes], *, seconds: float = 120.0) -> None:
-    deadline = time.monotonic() + seconds
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise RuntimeError(f"the server exited with {server.returncode}")
-            try:
-                async with session.get(f"{base}/readyz") as answer:
-                    if answer.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("the server did not become ready")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,7 @@ from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from bench.scratch import scratch_database_blocking
+from bench.serving import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signing-secret"  # noqa: S105 (the fake's, for this run only)
@@ -211,20 +211,6 @@ async def fire(
     return time.perf_counter() - started, latencies
 
 
-async def ready(url: str, *, seconds: float = 120.0) -> None:
-    deadline = time.monotonic() + seconds
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(url) as answer:
-                    if answer.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"{url} never became ready")
-
-
 async def answers(fake_url: str) -> int:
     """Answers posted so far (privately to a mention, or in a direct message)."""
     async with aiohttp.ClientSession() as session, session.get(f"{fake_url}stats") as answer:
@@ -250,7 +236,7 @@ async def measure(
     name: str, child: subprocess.Popen[bytes], port: int, args: argparse.Namespace, fake: str
 ) -> Result:
     base = f"http://127.0.0.1:{port}"
-    await ready(f"{base}/readyz")
+    await wait_ready(f"{base}/readyz")
     # One session for the warm-up and the run: Slack keeps its connections open too.
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.concurrency)) as session:
         events = f"{base}/slack/events"
@@ -276,12 +262,6 @@ async def measure(
 # ---- the run --------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def people_file(folder: str) -> str:
     """users.info answers: 50 people of the sample organisation, as U0BENCH000..."""
     from bot.sample import load_sample_organisation
@@ -302,7 +282,7 @@ def run(engine: str, args: argparse.Namespace, people: str) -> tuple[Result, Res
     bare_port, full_port, fake_port = free_port(), free_port(), free_port()
     with process("--serve", "fake", "--port", str(fake_port), "--people-file", people):
         fake = f"http://127.0.0.1:{fake_port}/"
-        asyncio.run(ready(f"{fake}stats"))
+        asyncio.run(wait_ready(f"{fake}stats"))
         return _round(engine, args, fake, bare_port, full_port)
 
 
