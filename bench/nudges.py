@@ -1,9 +1,11 @@
 """Nudge engine and outbox: event to outbox row, dispatcher against a rate limit, and kill -9 mid-delivery.
 
 Run: .venv/bin/python bench/nudges.py [--engine postgres|sqlite] [--events N] [--messages M] [--rate R]
-     [--concurrency C] [--weeks W] [--only events,dispatch,crash] [--profile]
+     [--concurrency C] [--event-rate E] [--weeks W] [--only events,dispatch,crash] [--profile]
 Goals (issue 3):
-  1. event to outbox row: p99 under 20 ms and at least 500 events/s on PostgreSQL;
+  1. event to outbox row: p99 under 20 ms and at least 500 events/s on PostgreSQL, judged with events
+     arriving at E/s (550 by default) whatever happened to the ones before (open loop); one caller at a
+     time is judged on p99 alone, and C callers (8) show the most the engine takes, not judged;
   2. the dispatcher, limited to R messages/s on a channel, achieves at least 95 % of R;
   3. kill -9 with 1,000 nudges queued, restart: every one delivered, only rows in flight at the kill
      may repeat, and every resend is counted (duplicates <= redelivered <= in flight at the kill).
@@ -81,6 +83,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=200.0, help="the dispatcher's limit, messages/s")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--event-rate", type=float, default=550.0, help="events/s offered in the open-loop run (0: skip it)"
+    )
     parser.add_argument("--weeks", type=int, default=12, help="working weeks the events arrive over")
     parser.add_argument("--only", default="events,dispatch,crash")
     parser.add_argument("--profile", action="store_true", help="cProfile the sequential event run")
@@ -141,21 +146,48 @@ async def bench_events(scratch: Scratch, args: argparse.Namespace) -> list[tuple
         f"arriving over {args.weeks} working weeks"
     )
     verdicts = []
-    for concurrency in (1, args.concurrency):
+    loads = [Load(concurrency=1), Load(concurrency=args.concurrency)]
+    if args.event_rate > 0:
+        loads.append(Load(rate=args.event_rate))
+    for load in loads:
         async with scratch.database() as url:
             clock = SimulatedClock(THURSDAY_MORNING)
             services = await open_services(Settings.from_env({"DATABASE_URL": url}), clock=clock)
             try:
-                result = await _feed_events(services, clock, args, concurrency=concurrency)
+                result = await _feed_events(services, clock, args, load=load)
                 stored = await _stored_decisions(services.database)
             finally:
                 await services.database.close()
-        verdicts.append(_report_events(result, stored, args, concurrency=concurrency))
+        if (verdict := _report_events(result, stored, args, load=load)) is not None:
+            verdicts.append(verdict)
     return verdicts
 
 
+@dataclass(frozen=True)
+class Load:
+    """Closed loop: ``concurrency`` callers, each sending its next event when the last is done. Open loop:
+    one event every 1/``rate`` seconds whatever happened to the ones before; its latency counts from
+    the moment it was due, so a queue cannot hide behind a slower sender."""
+
+    concurrency: int = 1
+    rate: float | None = None
+
+    def __str__(self) -> str:
+        return f"open loop at {self.rate:,.0f} events/s" if self.rate else f"concurrency {self.concurrency}"
+
+    @property
+    def judged(self) -> str:
+        """What the goal is judged on. One caller at a time measures a lone event's latency (its rate is
+        1 / latency). C callers measure the most the engine takes, but their latency is C / rate by
+        construction (Little's law), so p99 and rate are judged together where events arrive at a
+        rate: in the open loop."""
+        if self.rate:
+            return "p99 and rate"
+        return "p99" if self.concurrency == 1 else "nothing (the open loop judges this load)"
+
+
 async def _feed_events(
-    services: Services, clock: SimulatedClock, args: argparse.Namespace, *, concurrency: int
+    services: Services, clock: SimulatedClock, args: argparse.Namespace, *, load: Load
 ) -> EventRun:
     organisation, _ = await load_sample(services)
     towns = {o.id: o.place_name for o in await services.offices.list(organisation.id)}
@@ -169,12 +201,15 @@ async def _feed_events(
     warm, measured = list(zip(moments, events, strict=True)), EventRun()
     await _drive(services, clock, organisation.id, warm[:WARM_UP], EventRun(), 1)
     counting = _count_statements(services.database, measured)
-    profiler = cProfile.Profile() if args.profile and concurrency == 1 else None
+    profiler = cProfile.Profile() if args.profile and load == Load(concurrency=1) else None
     if profiler:
         profiler.enable()
     server = await backend_cpu(services.database)
     began, cpu = time.perf_counter(), time.process_time()
-    await _drive(services, clock, organisation.id, warm[WARM_UP:], measured, concurrency)
+    if load.rate:
+        await _drive_open(services, clock, organisation.id, warm[WARM_UP:], measured, load.rate)
+    else:
+        await _drive(services, clock, organisation.id, warm[WARM_UP:], measured, load.concurrency)
     measured.wall, measured.cpu = time.perf_counter() - began, time.process_time() - cpu
     measured.db_cpu = spent(server, await backend_cpu(services.database))
     if profiler:
@@ -210,6 +245,39 @@ async def _drive(
 
     async with asyncio.timeout(600):
         await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+async def _drive_open(
+    services: Services,
+    clock: SimulatedClock,
+    organisation_id: int,
+    work: Sequence[tuple[datetime, CalendarEvent]],
+    run: EventRun,
+    rate: float,
+) -> None:
+    """One event every 1/rate s, each in its own task; latency from the moment the event was due."""
+    started = time.perf_counter()
+
+    async def one(due: float, moment: datetime, calendar_event: CalendarEvent) -> None:
+        clock.set(max(clock.now(), moment))
+        try:
+            result = await services.nudge_service.meeting_changed(organisation_id, calendar_event)
+        except Exception as error:  # a product failure is a finding: count it and go on
+            run.errors[f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"] += 1
+            return
+        finally:
+            run.latencies.append(time.perf_counter() - due)
+        run.per_event[len(result.decisions)] += 1
+        run.decisions.update(f"{d.decision.value}:{d.reason.value}" for d in result.decisions)
+
+    tasks = []
+    for index, (moment, calendar_event) in enumerate(work):
+        due = started + index / rate
+        if (ahead := due - time.perf_counter()) > 0:
+            await asyncio.sleep(ahead)
+        tasks.append(asyncio.create_task(one(due, moment, calendar_event)))
+    async with asyncio.timeout(600):
+        await asyncio.gather(*tasks)
 
 
 def _arrivals(count: int, *, weeks: int) -> list[datetime]:
@@ -317,14 +385,15 @@ async def _stored_decisions(database: Database) -> dict[str, int]:
 
 
 def _report_events(
-    run: EventRun, stored: dict[str, int], args: argparse.Namespace, *, concurrency: int
-) -> tuple[str, bool]:
+    run: EventRun, stored: dict[str, int], args: argparse.Namespace, *, load: Load
+) -> tuple[str, bool] | None:
+    """Prints the run's figures; its verdict, or None when this load is not judged."""
     p50, p95, p99 = _percentiles(run.latencies)
     rate = len(run.latencies) / run.wall
     count = len(run.latencies)
     sends = sum(n for key, n in run.decisions.items() if key.startswith("send:"))
     total = sum(run.decisions.values())
-    print(f"\n   concurrency {concurrency}: {count:,} events in {run.wall:.2f} s = {rate:,.0f} events/s")
+    print(f"\n   {load}: {count:,} events in {run.wall:.2f} s = {rate:,.0f} events/s")
     worst = max(run.latencies) * 1e3
     print(f"     latency p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms")
     tenth = max(2, count // 10)
@@ -351,13 +420,21 @@ def _report_events(
             f"     POLICY: {stored['nudges beyond the cap']} nudges queued beyond the weekly cap of "
             f"{WEEKLY_CAP} ({stored['weeks over the cap']} person-weeks)"
         )
-    ok = p99 < GOAL_P99_MS and rate >= GOAL_EVENTS_PER_SECOND and not run.errors
-    verdict = "PASS" if ok else "FAIL"
+    if load.judged == "p99 and rate":
+        ok: bool | None = p99 < GOAL_P99_MS and rate >= GOAL_EVENTS_PER_SECOND and not run.errors
+        goal = f"p99 < {GOAL_P99_MS:.0f} ms and >= {GOAL_EVENTS_PER_SECOND:.0f} events/s"
+    elif load.judged == "p99":
+        ok = p99 < GOAL_P99_MS and not run.errors
+        goal = f"p99 < {GOAL_P99_MS:.0f} ms (one caller at a time: its rate is 1 / latency, not judged)"
+    else:
+        ok, goal = None if not run.errors else False, f"judged on {load.judged}"
+    verdict = {True: "PASS", False: "FAIL", None: "not judged"}[ok]
     print(
-        f"     goal (baseline): p99 < {GOAL_P99_MS:.0f} ms and >= {GOAL_EVENTS_PER_SECOND:.0f} events/s "
-        f"on PostgreSQL -> {verdict} (p99 {p99:.1f} ms, {rate:,.0f} events/s, {args.engine})"
+        f"     goal (baseline): {goal} on PostgreSQL -> {verdict} "
+        f"(p99 {p99:.1f} ms, {rate:,.0f} events/s, {args.engine})"
     )
-    return f"events(c={concurrency})", ok
+    name = f"events(rate={load.rate:.0f})" if load.rate else f"events(c={load.concurrency})"
+    return None if ok is None else (name, ok)
 
 
 def _percentiles(values: Sequence[float]) -> tuple[float, float, float]:

@@ -35,11 +35,13 @@ class Direct:
 
     @classmethod
     async def of(cls, session: AsyncSession) -> Direct:
-        if session.get_bind().dialect.name != "postgresql":
-            return cls(session, None)
         cached = session.info.get("remm_direct")
         if isinstance(cached, Direct):
             return cached
+        if session.get_bind().dialect.name != "postgresql":
+            direct = cls(session, None)
+            session.info["remm_direct"] = direct
+            return direct
         raw = await (await session.connection()).get_raw_connection()
         adapted: Any = raw.dbapi_connection
         # The adapter begins its transaction lazily, on the first statement through SQLAlchemy; a

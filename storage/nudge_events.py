@@ -8,7 +8,7 @@ the candidates' states, and the nudges with their outbox rows and preferences.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -56,48 +56,39 @@ class SqlNudgeEvents:
         if direct.is_postgres and keys:
             await direct.rows(sql.LOCK_PG, sorted(set(keys)))
 
-    async def save_meeting(
-        self, meeting: MeetingWrite, *, fingerprint: str, now: datetime
-    ) -> SavedMeeting | None:
+    async def save_meetings(
+        self, meetings: Sequence[tuple[MeetingWrite, str]], *, now: datetime
+    ) -> list[SavedMeeting | None]:
+        if not meetings:
+            return []
         direct = await self._direct()
-        values = (
-            meeting.organisation_id,
-            meeting.source,
-            meeting.event_id,
-            meeting.series_id,
-            meeting.organiser_id,
-            meeting.start,
-            meeting.end,
-            meeting.place_key,
-            meeting.place_name,
-            meeting.online,
-            meeting.external_attendees,
-            meeting.status,
-            fingerprint,
-            now,
+        if not direct.is_postgres:
+            return [await _save_meeting_sqlite(direct, m, fingerprint, now) for m, fingerprint in meetings]
+        organisation_id = meetings[0][0].organisation_id
+        if any(m.organisation_id != organisation_id for m, _ in meetings):
+            raise ValueError("one batch of meetings belongs to one organisation")
+        inputs = _columns([(*_meeting_values(m)[1:13], fingerprint) for m, fingerprint in meetings], 12)
+        wanted = _columns(
+            [(m.source, m.event_id, person) for m, _ in meetings for person in sorted(set(m.attendee_ids))], 3
         )
-        attendees = sorted(set(meeting.attendee_ids))
-        if direct.is_postgres:
-            rows = await direct.rows(sql.SAVE_MEETING_PG, *values, attendees)
-            return SavedMeeting(rows[0][0], bool(rows[0][1])) if rows else None
-        found = await direct.rows(sql.MEETING_SQLITE, *values[:3])
-        if found and found[0][1] == fingerprint:
-            return None
-        meeting_id = (await direct.rows(sql.SAVE_MEETING_SQLITE, *values))[0][0]
-        if found:
-            await direct.rows(sql.ATTENDEES_GONE_SQLITE, meeting_id, attendees)
-        await direct.rows(sql.ATTENDEES_ADDED_SQLITE, meeting_id, attendees)
-        return SavedMeeting(meeting_id, bool(found))
+        rows = await direct.rows(sql.SAVE_MEETINGS_PG, organisation_id, *inputs, now, *wanted)
+        saved = {(row[0], row[1]): SavedMeeting(row[2], bool(row[3])) for row in rows}
+        return [saved.get((m.source, m.event_id)) for m, _ in meetings]
 
     async def states(
-        self, organisation_id: int, person_ids: Sequence[int], *, subject: str, since: datetime
-    ) -> dict[int, NudgeState]:
-        if not person_ids:
+        self, organisation_id: int, pairs: Sequence[tuple[int, str]], *, since: datetime
+    ) -> dict[tuple[int, str], NudgeState]:
+        if not pairs:
             return {}
         direct = await self._direct()
-        query = sql.STATES_PG if direct.is_postgres else sql.STATES_SQLITE
-        rows = await direct.rows(query, list(person_ids), subject, since, organisation_id)
-        return {row[0]: _state(row) for row in rows}
+        if direct.is_postgres:
+            people, subjects = _columns(pairs, 2)
+            rows = await direct.rows(sql.STATES_PG, people, subjects, since, organisation_id)
+        else:
+            rows = await direct.rows(
+                sql.STATES_SQLITE, [list(pair) for pair in pairs], None, since, organisation_id
+            )
+        return {(int(row[0]), row[13]): _state(row) for row in rows}
 
     async def record_new(
         self,
@@ -123,6 +114,38 @@ class SqlNudgeEvents:
         arguments = [organisation_id, *queued, *preferred[:7], now, preferred[7], ids, *decided]
         await direct.rows(sql.RECORD_PG, *arguments)
         return ids
+
+
+def _meeting_values(meeting: MeetingWrite) -> tuple[Any, ...]:
+    return (
+        meeting.organisation_id,
+        meeting.source,
+        meeting.event_id,
+        meeting.series_id,
+        meeting.organiser_id,
+        meeting.start,
+        meeting.end,
+        meeting.place_key,
+        meeting.place_name,
+        meeting.online,
+        meeting.external_attendees,
+        meeting.status,
+    )
+
+
+async def _save_meeting_sqlite(
+    direct: Direct, meeting: MeetingWrite, fingerprint: str, now: datetime
+) -> SavedMeeting | None:
+    values = (*_meeting_values(meeting), fingerprint, now)
+    found = await direct.rows(sql.MEETING_SQLITE, *values[:3])
+    if found and found[0][1] == fingerprint:
+        return None
+    meeting_id = (await direct.rows(sql.SAVE_MEETING_SQLITE, *values))[0][0]
+    attendees = sorted(set(meeting.attendee_ids))
+    if found:
+        await direct.rows(sql.ATTENDEES_GONE_SQLITE, meeting_id, attendees)
+    await direct.rows(sql.ATTENDEES_ADDED_SQLITE, meeting_id, attendees)
+    return SavedMeeting(meeting_id, bool(found))
 
 
 async def _record_new_sqlite(
@@ -172,9 +195,25 @@ def _nudge_values(nudge: NudgeWrite, status: NudgeStatus, now: datetime) -> tupl
         nudge.mode,
         nudge.destination_name,
         nudge.trip_date,
-        json.dumps(nudge.estimate),
+        _estimate_text(nudge.estimate),
         now,
     )
+
+
+# The engine hands out one shared dictionary per estimate (bot.savings.result.as_dict), and encoding it
+# was a tenth of the CPU per event: its text is kept by identity, with the dictionary so no id is reused.
+_ESTIMATE_TEXT: dict[int, tuple[object, str]] = {}
+
+
+def _estimate_text(estimate: Mapping[str, Any]) -> str:
+    found = _ESTIMATE_TEXT.get(id(estimate))
+    if found is not None and found[0] is estimate:
+        return found[1]
+    if len(_ESTIMATE_TEXT) >= 4096:
+        _ESTIMATE_TEXT.clear()
+    text = json.dumps(estimate)
+    _ESTIMATE_TEXT[id(estimate)] = (estimate, text)
+    return text
 
 
 def _preference_values(preferences: Preferences) -> tuple[Any, ...]:
@@ -200,7 +239,7 @@ def _state(row: Sequence[Any]) -> NudgeState:
     history = sorted(
         (
             PastNudge(_moment(moment), OutcomeChoice(choice) if choice else None)
-            for moment, choice in json_value(row[13]) or ()
+            for moment, choice in json_value(row[14]) or ()
         ),
         key=lambda nudge: nudge.sent_at,
     )

@@ -26,7 +26,8 @@ CONTEXT_SQLITE = _CONTEXT.format(emails="IN (SELECT value FROM json_each(?2))", 
 # The locks in key order (so two units never wait on each other in a ring), and generic plans for the
 # rest of the transaction: the statements here are prepared once per connection, but PostgreSQL would
 # plan them again on every execution (their array parameters keep the custom plans looking cheaper),
-# and planning was about two thirds of their server CPU.
+# and planning was most of their server CPU. The statements are written so that a generic plan cannot
+# go wrong (see the states).
 LOCK_PG = (
     "SELECT pg_advisory_xact_lock(hashtext(k)), set_config('plan_cache_mode', 'force_generic_plan', true) "
     "FROM (SELECT k FROM unnest($1::text[]) AS k ORDER BY k) AS ordered"
@@ -45,18 +46,36 @@ _MEETING_UPSERT = (
         if column not in ("organisation_id", "source", "event_id")
     )
 )
-# One statement: the upsert (nothing when the fingerprint is unchanged), then the attendees made to
-# match. xmax is 0 on a row this statement inserted, so it tells a new meeting from an update.
-SAVE_MEETING_PG = (
-    "WITH saved AS ("
-    + _MEETING_UPSERT.format(values=", ".join(f"${n}" for n in range(1, 15)))
+# One statement for every meeting of a batch: the upserts (nothing for a meeting stored with the same
+# fingerprint), then each saved meeting's attendees made to match. xmax is 0 on a row this statement
+# inserted, so it tells a new meeting from an update. A batch never holds the same meeting twice (an
+# upsert cannot touch one row twice in a statement).
+_MEETING_INPUT_TYPES = (
+    "text[]", "text[]", "text[]", "int[]", "timestamptz[]", "timestamptz[]", "text[]", "text[]",
+    "bool[]", "int[]", "text[]", "text[]",
+)  # fmt: skip
+SAVE_MEETINGS_PG = (
+    "WITH input AS (SELECT * FROM unnest("
+    + ", ".join(f"${n}::{t}" for n, t in enumerate(_MEETING_INPUT_TYPES, start=2))
+    + ") AS i(source, event_id, series_id, organiser_id, start_at, end_at, place_key, place_name, online, "
+    "external_attendees, status, fingerprint)), "
+    "saved AS ("
+    + _MEETING_UPSERT.format(values="").replace(
+        "VALUES ()",
+        "SELECT $1, i.source, i.event_id, i.series_id, i.organiser_id, i.start_at, i.end_at, i.place_key, "
+        "i.place_name, i.online, i.external_attendees, i.status, i.fingerprint, $14 FROM input i",
+    )
     + " WHERE meetings.fingerprint IS DISTINCT FROM EXCLUDED.fingerprint"
-    " RETURNING id, NOT (xmax = 0) AS existed), "
-    "gone AS (DELETE FROM meeting_attendees a USING saved "
-    "WHERE a.meeting_id = saved.id AND NOT (a.person_id = ANY($15::int[]))), "
+    " RETURNING id, source, event_id, NOT (xmax = 0) AS existed), "
+    "wanted AS (SELECT * FROM unnest($15::text[], $16::text[], $17::int[]) "
+    "AS w(source, event_id, person_id)), "
+    "gone AS (DELETE FROM meeting_attendees a USING saved WHERE a.meeting_id = saved.id AND NOT EXISTS "
+    "(SELECT 1 FROM wanted w WHERE w.source = saved.source AND w.event_id = saved.event_id "
+    "AND w.person_id = a.person_id)), "
     "added AS (INSERT INTO meeting_attendees (meeting_id, person_id) "
-    "SELECT saved.id, person FROM saved, unnest($15::int[]) AS person ON CONFLICT DO NOTHING) "
-    "SELECT id, existed FROM saved"
+    "SELECT saved.id, w.person_id FROM saved JOIN wanted w "
+    "ON w.source = saved.source AND w.event_id = saved.event_id ON CONFLICT DO NOTHING) "
+    "SELECT source, event_id, id, existed FROM saved"
 )
 MEETING_SQLITE = (
     "SELECT id, fingerprint FROM meetings WHERE organisation_id = ?1 AND source = ?2 AND event_id = ?3"
@@ -73,38 +92,46 @@ ATTENDEES_ADDED_SQLITE = (
     "SELECT ?1, value FROM json_each(?2) WHERE true ON CONFLICT DO NOTHING"
 )
 
-# Per person: preferences, the nudge on this subject and its outbox state, and the nudge history
-# (delivered or queued since a moment, with the choice made) as a JSON list.
+# Per (person, subject) pair: preferences, the nudge on this subject and its outbox state, and the nudge
+# history (delivered or queued since a moment, with the choice made) as a JSON list.
 _STATES = (
     "SELECT p.id, r.person_id IS NOT NULL, r.opted_out, r.snoozed_until, r.paused_until, r.pause_asked, "
-    "r.variant, r.privacy_notice_seen, r.locale, n.id, n.status, o.state, {reserve}, "
-    "(SELECT {aggregate}(json_array_of(COALESCE(b.sent_at, b.next_attempt_at), h.choice)) "
-    "FROM outbox b JOIN nudges h ON h.organisation_id = b.organisation_id AND h.person_id = b.person_id "
-    "AND h.subject = b.key "
-    "WHERE b.person_id = p.id AND b.kind = 'nudge' AND b.state <> 'withdrawn' "
+    "r.variant, r.privacy_notice_seen, r.locale, n.id, n.status, o.state, {reserve}, p.subject, "
+    "(SELECT {aggregate}(json_array_of(COALESCE(b.sent_at, b.next_attempt_at), "
+    "(SELECT h.choice FROM nudges h WHERE h.organisation_id = b.organisation_id "
+    "AND h.person_id = b.person_id AND h.subject = b.key))) "
+    "FROM outbox b WHERE b.person_id = p.id AND b.kind = 'nudge' AND b.state <> 'withdrawn' "
     "AND b.next_attempt_at >= {since}) "
-    "FROM {people} "
-    "LEFT JOIN preferences r ON r.person_id = p.id "
-    "LEFT JOIN nudges n ON n.organisation_id = {organisation} AND n.person_id = p.id "
-    "AND n.subject = {subject} "
-    "LEFT JOIN outbox o ON o.person_id = p.id AND o.key = {subject} AND o.kind = 'nudge'"
+    "FROM {people} {joins}"
+)
+# PostgreSQL: each pair's rows are looked up by index, one pair at a time (LATERAL ... LIMIT 1), whatever
+# the planner guesses of the array's length. The unit of work runs this with a generic plan (see LOCK_PG),
+# and a generic plan of plain joins guessed wrong: hash joins over whole tables, three times the cost for
+# one event, and growing with the tables.
+_STATES_JOINS_PG = (
+    "LEFT JOIN LATERAL (SELECT * FROM preferences WHERE person_id = p.id LIMIT 1) AS r ON true "
+    "LEFT JOIN LATERAL (SELECT id, status FROM nudges WHERE organisation_id = $4 AND person_id = p.id "
+    "AND subject = p.subject LIMIT 1) AS n ON true "
+    "LEFT JOIN LATERAL (SELECT state FROM outbox WHERE person_id = p.id AND key = p.subject "
+    "AND kind = 'nudge' LIMIT 1) AS o ON true"
 )
 # PostgreSQL reserves the id of each new nudge here, so that its message (which carries the id) can be
 # composed before the nudge is written, and nudge, message and preferences go in one statement.
 STATES_PG = _STATES.format(
     aggregate="json_agg",
     since="$3",
-    people="unnest($1::int[]) AS p(id)",
-    organisation="$4",
-    subject="$2",
+    people="unnest($1::int[], $2::text[]) AS p(id, subject)",
+    joins=_STATES_JOINS_PG,
     reserve="CASE WHEN n.id IS NULL THEN nextval(pg_get_serial_sequence('nudges', 'id')) END",
 ).replace("json_array_of", "json_build_array")
 STATES_SQLITE = _STATES.format(
     aggregate="json_group_array",
     since="?3",
-    people="(SELECT value AS id FROM json_each(?1)) AS p",
-    organisation="?4",
-    subject="?2",
+    people="(SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS subject "
+    "FROM json_each(?1)) AS p",
+    joins="LEFT JOIN preferences r ON r.person_id = p.id "
+    "LEFT JOIN nudges n ON n.organisation_id = ?4 AND n.person_id = p.id AND n.subject = p.subject "
+    "LEFT JOIN outbox o ON o.person_id = p.id AND o.key = p.subject AND o.kind = 'nudge'",
     reserve="NULL",
 ).replace("json_array_of", "json_array")
 

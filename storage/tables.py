@@ -217,6 +217,8 @@ class OutboxRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("person_id", "key", "kind", name="uq_outbox_person_key_kind"),
         Index("ix_outbox_due", "state", "next_attempt_at"),
+        # A person's nudge history on every event (storage/nudge_sql.py), without their other messages.
+        Index("ix_outbox_person_kind_due", "person_id", "kind", "next_attempt_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisations.id", index=True, ondelete="CASCADE")

@@ -184,7 +184,7 @@ class GraphWorker:
         return Outcome.DONE
 
     async def _changes(self, changes: list[tuple[int, CalendarLink, Mapping[str, Any]]]) -> dict[int, str]:
-        """Fetched together, references saved together, evaluated one by one in order."""
+        """Fetched together, references saved together, evaluated together."""
         outcomes: dict[int, str] = {}
         fetched = await asyncio.gather(
             *(self._fetch(link, item) for _, link, item in changes), return_exceptions=True
@@ -202,7 +202,14 @@ class GraphWorker:
             await self._sync.prepare(events)
         except Exception as error:
             return outcomes | {entry_id: outcome_of(error, "references") for entry_id, _, _ in ready}
-        for entry_id, link, change in ready:
+        # Changes together, so that the nudge engine can take them in one batch (each was fetched just now,
+        # so two changes of one meeting carry the same state); deletions after them, one by one.
+        changed = [item for item in ready if not isinstance(item[2], str)]
+        deleted = [item for item in ready if isinstance(item[2], str)]
+        async with self._route.turn():
+            evaluated = await asyncio.gather(*(self._evaluate(*item) for item in changed))
+        outcomes |= {entry_id: outcome for (entry_id, _, _), outcome in zip(changed, evaluated, strict=True)}
+        for entry_id, link, change in deleted:
             async with self._route.turn():
                 outcomes[entry_id] = await self._evaluate(entry_id, link, change)
         return outcomes

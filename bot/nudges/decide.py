@@ -21,6 +21,7 @@ from bot.nudges.policy import assign_variant, decide
 from bot.nudges.policy_types import Candidate, NudgeSettings, PersonState, PolicyInput, PolicyOutcome
 from bot.nudges.ports import NudgeState, Queued
 from bot.savings.factors import FactorTable
+from bot.savings.result import as_dict
 
 HISTORY_DAYS = 90
 
@@ -139,7 +140,7 @@ class NudgeDecider:
             trip_date=candidate.trip_date,
             meeting_id=meeting_id,
             trip_id=trip_id,
-            estimate=candidate.estimate.to_dict(),
+            estimate=as_dict(candidate.estimate),
         )
         if outcome.start_pause:
             # Pause after repeated "no"; the caller asks once whether the person wants the tips back.

@@ -1,9 +1,10 @@
-"""Decisions for every candidate of one event at once: one read of their states, one write (design 5.2)."""
+"""Decisions for the candidates of several events at once: one read of their states, one write."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -18,8 +19,19 @@ from bot.ports import Clock
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """The candidates of one event to decide about, and what their nudges will point at."""
+
+    candidates: Sequence[TripCandidate]
+    subject: str
+    meeting_id: int | None = None
+    trip_id: int | None = None
+    booked: bool = False
+
+
 class Decisions:
-    """Inside the caller's unit of work, which holds the locks of the event and of the people."""
+    """Inside the caller's unit of work, which holds the locks of the events and of the people."""
 
     def __init__(
         self,
@@ -33,31 +45,35 @@ class Decisions:
         self._events, self._nudges, self._decider = events, nudges, decider
         self._clock, self._on_enqueued = clock, on_enqueued
 
-    async def decide(
+    async def decide(self, organisation: Organisation, ask: Ask) -> list[NudgeRecord]:
+        return (await self.decide_all(organisation, [ask]))[0]
+
+    async def decide_all(self, organisation: Organisation, asks: Sequence[Ask]) -> list[list[NudgeRecord]]:
+        """Decide for every candidate of every ask at once: one read of their states, one write of the
+        new nudges with their outbox rows and preferences. A nudge already delivered is never decided
+        again. No person may be in two asks: each decision must see the others' nudges as stored."""
+        pairs = [(c.person.id, ask.subject) for ask in asks for c in ask.candidates]
+        people = [person for person, _ in pairs]
+        if len(set(people)) != len(people):
+            raise ValueError("a person is in two asks of one batch; decide them one after the other")
+        if not pairs:
+            return [[] for _ in asks]
+        now = self._clock.now()
+        states = await self._events.states(organisation.id, pairs, since=now - timedelta(days=HISTORY_DAYS))
+        planned = [self._plans(organisation, ask, states, now) for ask in asks]
+        return await self._record(organisation, planned, now=now)
+
+    def _plans(
         self,
         organisation: Organisation,
-        candidates: Sequence[TripCandidate],
-        subject: str,
-        *,
-        meeting_id: int | None = None,
-        trip_id: int | None = None,
-        booked: bool = False,
-    ) -> list[NudgeRecord]:
-        """Decide for every candidate at once: one read of their states, one write of the new nudges,
-        one of the outbox rows and preferences. A nudge already delivered is never decided again."""
-        if not candidates:
-            return []
-        now = self._clock.now()
-        states = await self._events.states(
-            organisation.id,
-            [c.person.id for c in candidates],
-            subject=subject,
-            since=now - timedelta(days=HISTORY_DAYS),
-        )
-        trigger = Trigger.MEETING if meeting_id else Trigger.TRAVEL
+        ask: Ask,
+        states: Mapping[tuple[int, str], NudgeState],
+        now: datetime,
+    ) -> list[tuple[Plan, NudgeState]]:
+        trigger = Trigger.MEETING if ask.meeting_id else Trigger.TRAVEL
         plans: list[tuple[Plan, NudgeState]] = []
-        for candidate in candidates:
-            state = states[candidate.person.id]
+        for candidate in ask.candidates:
+            state = states[(candidate.person.id, ask.subject)]
             if state.delivered:
                 log.info("nudge %s for subject already delivered; not nudging again", state.existing_id)
                 continue
@@ -66,23 +82,28 @@ class Decisions:
                 candidate,
                 state,
                 now=now,
-                subject=subject,
+                subject=ask.subject,
                 trigger=trigger,
-                meeting_id=meeting_id,
-                trip_id=trip_id,
-                booked=booked,
+                meeting_id=ask.meeting_id,
+                trip_id=ask.trip_id,
+                booked=ask.booked,
             )
             plans.append((plan, state))
-        return await self._record(organisation, plans, now=now)
+        return plans
 
     async def _record(
-        self, organisation: Organisation, plans: Sequence[tuple[Plan, NudgeState]], *, now: datetime
-    ) -> list[NudgeRecord]:
+        self,
+        organisation: Organisation,
+        planned: Sequence[Sequence[tuple[Plan, NudgeState]]],
+        *,
+        now: datetime,
+    ) -> list[list[NudgeRecord]]:
         """New decisions go to storage in one batch; a decision taken again goes row by row (its queued,
         unsent message is replaced or withdrawn), which only a moved or changed event needs."""
+        flat = [item for plans in planned for item in plans]
         again: dict[int, NudgeRecord] = {}
         messages: list[Queued] = []
-        for plan, state in plans:
+        for plan, state in flat:
             if state.existing_id is not None:
                 record = await self._nudges.record_decision(
                     plan.nudge, now=now, delivery=plan.delivery, compose=plan.message
@@ -91,13 +112,19 @@ class Decisions:
                 messages += _pause(plan, organisation, record.id, now)
         new = [
             NewNudge(plan.nudge, plan.status, state.reserved_id, partial(_queued, plan, organisation, now))
-            for plan, state in plans
+            for plan, state in flat
             if state.existing_id is None
         ]
-        preferences = [plan.preferences for plan, _ in plans if plan.preferences_changed]
+        preferences = [plan.preferences for plan, _ in flat if plan.preferences_changed]
         ids = iter(await self._events.record_new(organisation.id, new, messages, preferences, now=now))
-        records = [again.get(plan.nudge.person_id) or plan.record(next(ids), now=now) for plan, _ in plans]
-        for record in records:
+        records = [
+            [
+                plan.record(next(ids), now=now) if state.existing_id is None else again[plan.nudge.person_id]
+                for plan, state in plans
+            ]
+            for plans in planned
+        ]
+        for record in (record for per_ask in records for record in per_ask):
             if record.decision is Decision.SEND:
                 self._on_enqueued()
         return records

@@ -108,15 +108,17 @@ class EventStore(Protocol):
     async def lock(self, keys: Sequence[str]) -> None:
         """More locks for the unit of work this task is in (taken in sorted order, held to its end)."""
 
-    async def save_meeting(
-        self, meeting: MeetingWrite, *, fingerprint: str, now: datetime
-    ) -> SavedMeeting | None:
-        """Insert or update the meeting and its attendees, already marked evaluated with
-        ``fingerprint``; None (and nothing written) when it is stored with that fingerprint already."""
+    async def save_meetings(
+        self, meetings: Sequence[tuple[MeetingWrite, str]], *, now: datetime
+    ) -> list[SavedMeeting | None]:
+        """Insert or update each (meeting, fingerprint) of one organisation with its attendees, marked
+        evaluated with the fingerprint; None in its place (and nothing written) for a meeting stored
+        with that fingerprint already. The meetings are distinct."""
 
     async def states(
-        self, organisation_id: int, person_ids: Sequence[int], *, subject: str, since: datetime
-    ) -> dict[int, NudgeState]: ...
+        self, organisation_id: int, pairs: Sequence[tuple[int, str]], *, since: datetime
+    ) -> dict[tuple[int, str], NudgeState]:
+        """The state of each (person id, subject) pair; nudge history counts from ``since``."""
 
     async def record_new(
         self,

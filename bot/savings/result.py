@@ -101,6 +101,23 @@ class SavingsEstimate:
         }
 
 
+# Estimates are immutable, and the detector hands out the same one for the same trip; each nudge stores
+# its estimate as a dictionary. Kept by identity (with the estimate, so its id is never reused here).
+_AS_DICT: dict[int, tuple[SavingsEstimate, dict[str, object]]] = {}
+
+
+def as_dict(estimate: SavingsEstimate) -> dict[str, object]:
+    """``estimate.to_dict()``, made once per estimate object. Read it, do not change it: it is shared."""
+    found = _AS_DICT.get(id(estimate))
+    if found is not None and found[0] is estimate:
+        return found[1]
+    if len(_AS_DICT) >= 4096:
+        _AS_DICT.clear()
+    value = estimate.to_dict()
+    _AS_DICT[id(estimate)] = (estimate, value)
+    return value
+
+
 def _round(value: Decimal, digits: int) -> float:
     return float(value.quantize(_QUANTA[digits], rounding=ROUND_HALF_UP))
 
