@@ -23,13 +23,14 @@ _CONTEXT = (
 CONTEXT_PG = _CONTEXT.format(emails="= ANY($2::text[])", organisation="$1")
 CONTEXT_SQLITE = _CONTEXT.format(emails="IN (SELECT value FROM json_each(?2))", organisation="?1")
 
-# The locks in key order (so two units never wait on each other in a ring), and generic plans for the
-# rest of the transaction: the statements here are prepared once per connection, but PostgreSQL would
-# plan them again on every execution (their array parameters keep the custom plans looking cheaper),
-# and planning was most of their server CPU. The statements are written so that a generic plan cannot
-# go wrong (see the states).
+# The locks in key order (so two units never wait on each other in a ring), and custom plans for the
+# rest of the transaction. These tables start empty and grow fast; a generic plan is made once per pooled
+# connection and kept, so one made on the first events stays with what suited empty tables (an index on
+# the organisation alone, scanning all its nudges): measured 29 ms of server CPU per event after 1,500
+# events, against 3 ms. A custom plan sees the tables as they are now; its planning costs a fraction of
+# a millisecond per statement, and a statement carries a whole batch of events.
 LOCK_PG = (
-    "SELECT pg_advisory_xact_lock(hashtext(k)), set_config('plan_cache_mode', 'force_generic_plan', true) "
+    "SELECT pg_advisory_xact_lock(hashtext(k)), set_config('plan_cache_mode', 'force_custom_plan', true) "
     "FROM (SELECT k FROM unnest($1::text[]) AS k ORDER BY k) AS ordered"
 )
 
@@ -105,9 +106,8 @@ _STATES = (
     "FROM {people} {joins}"
 )
 # PostgreSQL: each pair's rows are looked up by index, one pair at a time (LATERAL ... LIMIT 1), whatever
-# the planner guesses of the array's length. The unit of work runs this with a generic plan (see LOCK_PG),
-# and a generic plan of plain joins guessed wrong: hash joins over whole tables, three times the cost for
-# one event, and growing with the tables.
+# the planner guesses of the array's length: a generic plan of plain joins chose hash joins over whole
+# tables, three times the cost for one event, and growing with the tables.
 _STATES_JOINS_PG = (
     "LEFT JOIN LATERAL (SELECT * FROM preferences WHERE person_id = p.id LIMIT 1) AS r ON true "
     "LEFT JOIN LATERAL (SELECT id, status FROM nudges WHERE organisation_id = $4 AND person_id = p.id "
