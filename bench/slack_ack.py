@@ -40,7 +40,8 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
-from bench.scratch import scratch_database_blocking
+from bench.load_report import pg_backends
+from bench.scratch import scratch_database_blocking, spent
 from bench.serving import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,14 +61,16 @@ class Result:
     p99_ms: float
     cpu_ms: float
     drain_s: float | None = None
+    db_cpu_ms: float | None = None  # the PostgreSQL backends', which share the machine's cores
 
     def line(self) -> str:
+        database = f" + PostgreSQL {self.db_cpu_ms:.2f}" if self.db_cpu_ms is not None else ""
         drain = (
             f", answers drained {self.drain_s:.1f} s after the last ack" if self.drain_s is not None else ""
         )
         return (
             f"   {self.name:<5} {self.per_second:7.0f} acks/s   p50 {self.p50_ms:5.2f} ms   "
-            f"p99 {self.p99_ms:6.2f} ms   server CPU {self.cpu_ms:.2f} ms/event{drain}"
+            f"p99 {self.p99_ms:6.2f} ms   server CPU {self.cpu_ms:.2f}{database} ms/event{drain}"
         )
 
 
@@ -233,7 +236,12 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def measure(
-    name: str, child: subprocess.Popen[bytes], port: int, args: argparse.Namespace, fake: str
+    name: str,
+    child: subprocess.Popen[bytes],
+    port: int,
+    args: argparse.Namespace,
+    fake: str,
+    database_url: str | None = None,
 ) -> Result:
     base = f"http://127.0.0.1:{port}"
     await wait_ready(f"{base}/readyz")
@@ -244,9 +252,12 @@ async def measure(
         if name == "full":  # every warm-up answer out, the first contacts' privacy notes included
             await drained(fake, WARM_UP + min(PEOPLE, WARM_UP))
         before_answers, requests = await answers(fake), signed([mention(n) for n in range(args.events)])
+        postgres = database_url is not None and database_url.startswith("postgresql")
+        database = await pg_backends(database_url) if postgres and database_url else {}
         cpu = cpu_seconds(child.pid)
         elapsed, latencies = await fire(session, events, requests, args.concurrency)
         cpu = cpu_seconds(child.pid) - cpu
+        db_cpu = spent(database, await pg_backends(database_url)) if postgres and database_url else None
     drain = await drained(fake, before_answers + args.events) if name == "full" else None
     latencies.sort()
     return Result(
@@ -256,6 +267,7 @@ async def measure(
         latencies[int(len(latencies) * 0.99)] * 1000,
         cpu * 1000 / args.events,
         drain,
+        db_cpu * 1000 / args.events if db_cpu is not None else None,
     )
 
 
@@ -304,7 +316,7 @@ def _round(
             f"{fake}api/",
         ]
         with process(*serve, *profile) as child:
-            full = asyncio.run(measure("full", child, full_port, args, fake))
+            full = asyncio.run(measure("full", child, full_port, args, fake, url))
     return bare, full
 
 
@@ -313,6 +325,7 @@ def median(results: list[Result]) -> Result:
         return statistics.median(values)
 
     drains = [r.drain_s for r in results if r.drain_s is not None]
+    databases = [r.db_cpu_ms for r in results if r.db_cpu_ms is not None]
     return Result(
         f"{results[0].name}",
         mid([r.per_second for r in results]),
@@ -320,6 +333,7 @@ def median(results: list[Result]) -> Result:
         mid([r.p99_ms for r in results]),
         mid([r.cpu_ms for r in results]),
         mid(drains) if drains else None,
+        mid(databases) if databases else None,
     )
 
 
@@ -337,6 +351,11 @@ def report(engine: str, rounds: list[tuple[Result, Result]]) -> bool:
     throughput_ok, latency_ok = share >= GOAL_SHARE, full.p99_ms < GOAL_P99_MS
     print(f"   full/bare throughput {share:.0%} (goal >= {GOAL_SHARE:.0%}): {_verdict(throughput_ok)}")
     print(f"   full p99 {full.p99_ms:.1f} ms (goal < {GOAL_P99_MS:.0f} ms): {_verdict(latency_ok)}")
+    if bare.p99_ms >= GOAL_P99_MS:
+        print(
+            f"   note: bare bolt's own p99 ({bare.p99_ms:.1f} ms) misses the p99 goal too: the machine is "
+            "too busy for the p99 to say much; compare the CPU per event"
+        )
     return throughput_ok and latency_ok
 
 

@@ -38,7 +38,7 @@ class SlackMessenger:
     async def send(self, recipient: Recipient, message: OutgoingMessage, *, key: str) -> SentRef:
         address = recipient.address
         workspace = workspace_of(address)
-        channel = await self._call(workspace, lambda client: open_direct_message(client, address))
+        channel = await self._channel(workspace, address)
         rendered = to_blocks(message, locale=self._locale, public_url=self._public_url)
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": address.get("outbox_id")}}
         answer = await self._call(
@@ -58,6 +58,12 @@ class SlackMessenger:
             ),
         )
 
+    async def _channel(self, workspace: WorkspaceKey, address: dict[str, Any]) -> str:
+        """The stored direct message needs no token (nor a look-up of the workspace's status)."""
+        if address.get("channel"):
+            return str(address["channel"])
+        return await self._call(workspace, lambda client: open_direct_message(client, address))
+
     async def find_delivered(self, item: OutboxItem) -> SentRef | None:
         """Did an earlier attempt post this item before the process died? Its metadata says.
 
@@ -71,7 +77,7 @@ class SlackMessenger:
     async def _find(self, item: OutboxItem) -> SentRef | None:
         address = item.recipient.address
         workspace = workspace_of(address)
-        channel = await self._call(workspace, lambda client: open_direct_message(client, address))
+        channel = await self._channel(workspace, address)
         history = await self._call(
             workspace,
             lambda client: client.conversations_history(

@@ -63,6 +63,7 @@ class SlackTokens:
         self._single_lock = asyncio.Lock()
         self._single_retry_at = 0.0
         self._single_checked: dict[WorkspaceKey, float] = {}
+        self._forgotten = 0  # how many times forget ran: a lookup that overlapped one is not kept
         self.cache_seconds = CACHE_SECONDS
 
     @property
@@ -76,13 +77,15 @@ class SlackTokens:
         cached = self._cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < self.cache_seconds:
             return cached[1]
+        forgotten = self._forgotten
         found = await self._installations.find(
             client_id=self._config.client_id,
             enterprise_id=key.enterprise_id,
             team_id=key.team_id,
             is_enterprise_install=key.is_enterprise_install,
         )
-        self._cache[key] = (time.monotonic(), found)
+        if forgotten == self._forgotten:  # not kept if a refresh or an uninstall overlapped the read
+            self._cache[key] = (time.monotonic(), found)
         return found
 
     async def token(self, key: WorkspaceKey, *, refused: str | None = None) -> str:
@@ -110,6 +113,7 @@ class SlackTokens:
 
     def forget(self, key: WorkspaceKey | None = None) -> None:
         """Drop cached installations (after an install, an uninstall or a refresh in this process)."""
+        self._forgotten += 1
         if key is None:
             self._cache.clear()
             self._single_checked.clear()
@@ -223,11 +227,23 @@ class SlackTokens:
 
     async def _single_status(self, key: WorkspaceKey) -> None:
         """Single-workspace mode stores only an uninstall. Once the token works again (the app was
-        reinstalled and SLACK_BOT_TOKEN replaced), the workspace counts as installed again."""
+        reinstalled and SLACK_BOT_TOKEN replaced), the workspace counts as installed again.
+
+        An installed workspace is looked up at most every ``cache_seconds`` (like an installation in
+        OAuth mode), not on every Web API call: answers and the outbox call Slack two or three times a
+        message. An uninstall, a revocation or a refused token recorded in this process (``mark``)
+        forgets it at once; one recorded by another process is seen within ``cache_seconds``, or
+        sooner when Slack refuses the token here. A workspace found uninstalled is never cached."""
+        checked = self._single_checked.get(key)
+        if checked is not None and time.monotonic() - checked < self.cache_seconds:
+            return
+        forgotten = self._forgotten
         found = await self._installations.find(
             client_id="", enterprise_id=key.enterprise_id, team_id=key.team_id
         )
         if found is None or found.status == ACTIVE:
+            if forgotten == self._forgotten:  # no uninstall recorded here while it was read
+                self._single_checked[key] = time.monotonic()
             return
         try:
             self._single = await self._auth_test(key)
