@@ -378,7 +378,8 @@ def _server_log(log: Path) -> None:
     if tracebacks:
         first = next(n for n, line in enumerate(lines) if "Traceback" in line)
         end = next((n for n in range(first + 1, len(lines)) if lines[n][:1].strip()), len(lines))
-        print("   the first traceback ends:")
+        print(f"   the first traceback follows: {lines[max(first - 1, 0)][:160]}")
+        print("   and ends:")
         for line in lines[max(first, end - 12) : end + 1]:
             print(f"      {line[:160]}")
 

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.adapters.slack.inbox import SlackInbox
 from bot.settings import Settings
-from storage.database import Database
+from storage.database import Database, DatabaseUnavailable
 from storage.migrate import upgrade
 from storage.slack_inbound import SqlSlackInbound
 from storage.tables import InboundRow
@@ -50,3 +51,39 @@ async def test_a_recent_unfinished_event_is_left_to_the_process_working_on_it(
 
     await inbound.close()
     assert claimed == []
+
+
+async def test_an_event_that_finds_the_database_unavailable_stays_unfinished_and_is_resumed(
+    database: Database, clock: FakeClock
+) -> None:
+    await upgrade(database)
+    handled: list[object] = []
+
+    async def handler(work: object) -> None:
+        handled.append(work)
+        if len(handled) == 1:
+            raise DatabaseUnavailable("the database connection failed: ConnectionRefusedError")
+
+    inbox = SlackInbox(SqlSlackInbound(database), clock, handler, workers=1)
+    await inbox.start()
+    try:
+        body = event("message_im", text="hjälp", event={"channel": "D0SOFIA01"})
+        entry_id = await inbox.accept(body["event_id"], body)
+        assert entry_id is not None
+        inbox.submit(entry_id, body)
+        await inbox.idle()
+        assert await _states(database) == ["received"]  # not lost: left for a later attempt
+
+        clock.advance(minutes=3)
+        assert await inbox.resume() == 1
+        await inbox.idle()
+    finally:
+        await inbox.stop()
+
+    assert len(handled) == 2
+    assert await _states(database) == ["done"]
+
+
+async def _states(database: Database) -> list[str]:
+    async with database.session() as session:
+        return list((await session.execute(select(InboundRow.state))).scalars())

@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from bot import metrics
 from bot.ports import Clock
+from storage.database import is_unavailable
 from storage.slack_inbound import Payload, SqlSlackInbound
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ class SlackInbox:
         try:
             created = await self._store.begin_many(list(unique.items()), now=self._clock.now())
         except Exception as error:
-            log.exception("slack: could not record %d incoming events", len(batch))
+            _log_failure(error, "slack: could not record %d incoming events", len(batch))
             for _delivery_id, _payload, future in batch:
                 if not future.done():
                     future.set_exception(error)
@@ -169,27 +170,42 @@ class SlackInbox:
             done, self._finished = self._finished, []
             try:
                 await self._store.finish_many(done, now=self._clock.now())
-            except Exception:
-                log.exception("slack: could not mark %d events done; they will be resumed", len(done))
+            except Exception as error:
+                _log_failure(error, "slack: could not mark %d events done; they will be resumed", len(done))
 
     async def _work_forever(self) -> None:
         while True:
             _priority, _order, entry_id, payload = await self._queue.get()
             await self.acks.let_through()
+            finished = True
             try:
                 await self._handler(payload)
-            except Exception:
-                log.exception("slack: handling event %s failed", entry_id)
+            except Exception as error:
+                if is_unavailable(error):
+                    # Not the event's fault: its row stays unfinished, and is resumed once it is stale.
+                    finished = False
+                    log.warning("slack: event %s waits for the database (%s)", entry_id, type(error).__name__)
+                else:
+                    log.exception("slack: handling event %s failed", entry_id)
             finally:
-                self._finished.append(entry_id)
-                self._wake.set()
+                if finished:
+                    self._finished.append(entry_id)
+                    self._wake.set()
                 self._queue.task_done()
 
     async def _resume_forever(self) -> None:
         while True:
             try:
                 await self.resume()
-            except Exception:
-                log.exception("slack: resuming unfinished events failed")
+            except Exception as error:
+                _log_failure(error, "slack: resuming unfinished events failed")
             # A real timer, not the Clock port: a simulated clock would turn this into a busy loop.
             await asyncio.sleep(RESUME_EVERY_SECONDS)
+
+
+def _log_failure(error: Exception, message: str, *args: object) -> None:
+    """A database that cannot be reached is a condition to report, not a bug: no traceback for it."""
+    if is_unavailable(error):
+        log.warning("%s (the database is unavailable: %s)", message % args, type(error).__name__)
+    else:
+        log.error(message, *args, exc_info=error)
