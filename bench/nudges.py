@@ -66,7 +66,7 @@ CRASH_ROWS = 1000
 CRASH_RATE = 100.0
 CRASH_LEASE_SECONDS = 2.0
 KILL_AFTER_SECONDS = 3.0
-SETTLE_SECONDS = 2.0
+SETTLE_SECONDS = 2.0  # the shortest steady stretch worth judging
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # Thursday before the sample week, 09:00 in Stockholm: working hours, days ahead of the first trips.
 THURSDAY_MORNING = datetime(2026, 1, 8, 8, 0, tzinfo=UTC)
@@ -571,7 +571,7 @@ def _report_dispatch(stamps: list[float], sent: int, count: int, rate: float, *,
         print(f"     the run is too short to see a steady state; use more than {4 * rate:,.0f} messages")
         return False
     print(
-        f"     steady state (after the first {SETTLE_SECONDS:.0f} s) {steady:,.1f} msgs/s = "
+        f"     steady state (the second half of the deliveries) {steady:,.1f} msgs/s = "
         f"{steady / rate:.1%} of the limit; busiest 1 s window {_busiest_second(stamps)} msgs"
     )
     ok = steady >= GOAL_RATE_SHARE * rate and sent == count == len(stamps)
@@ -584,9 +584,11 @@ def _report_dispatch(stamps: list[float], sent: int, count: int, rate: float, *,
 
 
 def _steady_rate(stamps: list[float]) -> float | None:
-    """Messages per second once the bucket's initial burst is spent (after SETTLE_SECONDS)."""
-    settled = stamps[0] + SETTLE_SECONDS
-    tail = [stamp for stamp in stamps if stamp >= settled]
+    """Messages per second over the second half of the deliveries, once the bucket's initial burst is
+    spent. The burst is a second's worth of tokens on top of the refill, and with sending slower than
+    the burst allows it lasts two to three seconds (measured per second: 304, 293, then 200 each), so
+    a fixed settling time cut into it and read 8 % above the limit."""
+    tail = stamps[len(stamps) // 2 :]
     if len(tail) < 2 or tail[-1] - tail[0] < SETTLE_SECONDS:
         return None
     return (len(tail) - 1) / (tail[-1] - tail[0])
