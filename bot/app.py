@@ -24,6 +24,7 @@ from bot.delivery import Dispatcher
 from bot.handlers.context import ChatDeps
 from bot.handlers.policy_question import PolicyQuestions
 from bot.handlers.router import Router, build_router
+from bot.heap import settle_heap
 from bot.ingest.kit import IngestKit
 from bot.jobs.scheduler import Scheduling
 from bot.nudges.choices import NudgeChoices
@@ -202,7 +203,9 @@ def create_app(settings: Settings, *, sample: bool = False, clock: Clock | None 
         await services.database.close()
 
     async def background_ctx(app: web.Application) -> AsyncIterator[None]:
-        """Registered after every integration, so their messengers exist before the dispatcher starts."""
+        """Registered after every integration, so their messengers exist before the dispatcher starts;
+        and everything any of them loaded at start is out of the garbage collector's reach."""
+        settle_heap()
         async with background_work(app[SERVICES]):
             yield
 

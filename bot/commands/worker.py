@@ -8,6 +8,7 @@ import signal
 
 from bot.app import Services, background_work
 from bot.commands.common import load_settings, run, with_services
+from bot.heap import settle_heap
 
 log = logging.getLogger(__name__)
 
@@ -23,5 +24,6 @@ async def _work(services: Services) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     log.info("worker delivering the outbox and taking part in scheduling")
+    settle_heap()
     async with background_work(services, always=True):
         await stop.wait()

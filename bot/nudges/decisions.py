@@ -11,6 +11,7 @@ from functools import partial
 from bot.domain.delivery import OutboxKind
 from bot.domain.nudges import Decision, NudgeRecord, NudgeStatus, Trigger
 from bot.domain.organisations import Organisation
+from bot.nudges.batches import give_way
 from bot.nudges.decide import HISTORY_DAYS, NudgeDecider, Plan, pause_message
 from bot.nudges.detect import TripCandidate
 from bot.nudges.ports import EventStore, NewNudge, NudgeState, NudgeStore, Queued
@@ -60,7 +61,10 @@ class Decisions:
             return [[] for _ in asks]
         now = self._clock.now()
         states = await self._events.states(organisation.id, pairs, since=now - timedelta(days=HISTORY_DAYS))
-        planned = [self._plans(organisation, ask, states, now) for ask in asks]
+        planned = []
+        for ask in asks:
+            await give_way()
+            planned.append(self._plans(organisation, ask, states, now))
         return await self._record(organisation, planned, now=now)
 
     def _plans(

@@ -15,6 +15,7 @@ from bot.domain.events import CalendarEvent
 from bot.domain.organisations import Organisation
 from bot.domain.people import Person
 from bot.domain.records import MeetingWrite
+from bot.nudges.batches import give_way
 from bot.nudges.decide import NudgeDecider
 from bot.nudges.decisions import Ask, Decisions
 from bot.nudges.detect import Detector, TripCandidate, office_place
@@ -70,6 +71,7 @@ class MeetingEvaluator:
             organisation = known(context, organisation_id)
             prepared = []
             for index, event in enumerate(events):
+                await give_way()
                 attendees = _attendees(context, event)
                 if not attendees:
                     outcomes[index] = NudgeRefused(
@@ -94,10 +96,13 @@ class MeetingEvaluator:
             saved = await self._events.save_meetings([(p.write, p.fingerprint) for p in prepared], now=now)
             changed = [(p, s) for p, s in zip(prepared, saved, strict=True) if s is not None]
             factors = self._decider.factors(organisation)
-            candidates = [
-                self._detector.meeting_candidates(p.event, p.place, p.attendees, context.offices, factors)
-                for p, _ in changed
-            ]
+            candidates = []
+            for p, _ in changed:
+                await give_way()
+                found = self._detector.meeting_candidates(
+                    p.event, p.place, p.attendees, context.offices, factors
+                )
+                candidates.append(found)
             asks = [
                 Ask(found, p.event.subject, meeting_id=s.id)
                 for (p, s), found in zip(changed, candidates, strict=True)

@@ -8,8 +8,6 @@ With OAuth settings, ``GET /slack/install`` and ``GET /slack/oauth_redirect`` se
 
 from __future__ import annotations
 
-import functools
-import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -132,7 +130,6 @@ class SlackEndpoint:
         parts = self._parts = build_parts(self._config, services)
         services.messengers[CHANNEL] = parts.messenger
         await parts.inbox.start()
-        settle_heap()
         mode = "multi-workspace (OAuth)" if self._config.oauth else "single workspace"
         log.info("Slack on at %s, %s", EVENTS_PATH, mode)
         try:
@@ -186,16 +183,6 @@ class SlackEndpoint:
         if flow is None:
             raise JsonHttpError(404, "not_found", "installs need SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
         return flow
-
-
-@functools.cache
-def settle_heap() -> None:
-    """Once per process: move everything loaded at start (gazetteer, policy index, libraries: about
-    250,000 objects) out of the garbage collector's reach. Otherwise each full collection walks them all,
-    stalling the event loop for 100-150 ms, and every acknowledgement waiting at that moment with it.
-    Objects still go when nothing refers to them; only cycles among these startup objects would stay."""
-    gc.collect()
-    gc.freeze()
 
 
 def bolt_request(raw: str, request: web.Request) -> AsyncBoltRequest:
