@@ -17,7 +17,15 @@ from datetime import datetime, timedelta
 
 from bot import metrics
 from bot.domain.delivery import OutboxItem, SentRef
-from bot.ports import Clock, DeliveryFailed, Messenger, Outbox, RateLimited, RecipientUnreachable
+from bot.ports import (
+    Clock,
+    DeliveryFailed,
+    Messenger,
+    Outbox,
+    RateLimited,
+    RecipientUnreachable,
+    StorageUnavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +139,9 @@ class Dispatcher:
         while not stop.is_set():
             try:
                 handled = await self.run_once()
+            except StorageUnavailable as error:
+                log.warning("dispatcher pass stopped, trying again shortly: %s", error)
+                handled = 0
             except Exception:
                 log.exception("dispatcher pass failed; trying again shortly")
                 handled = 0

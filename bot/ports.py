@@ -83,6 +83,11 @@ class Outbox(Protocol):
     ) -> bool: ...
 
 
+class StorageUnavailable(RuntimeError):
+    """The database cannot be reached right now (down, or every connection busy): a condition to report
+    and try again later, not a bug. Storage raises it as ``storage.database.DatabaseUnavailable``."""
+
+
 class Atomic(Protocol):
     """One transaction for a unit of work, holding locks on named keys ("person:12") across processes."""
 

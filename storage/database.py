@@ -26,6 +26,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from bot.ports import StorageUnavailable
+
 log = logging.getLogger(__name__)
 
 
@@ -40,7 +42,7 @@ _LOCK_IN_ORDER = (
 _unit_of_work: ContextVar[AsyncSession | None] = ContextVar("remm_unit_of_work", default=None)
 
 
-class DatabaseUnavailable(RuntimeError):
+class DatabaseUnavailable(StorageUnavailable):
     """The database cannot be reached; the message says which host or file, never the password."""
 
 
@@ -58,6 +60,20 @@ def is_unavailable(error: BaseException) -> bool:
     if isinstance(error, DBAPIError):
         return bool(error.connection_invalidated)
     return isinstance(error, OSError)
+
+
+@asynccontextmanager
+async def reachable() -> AsyncIterator[None]:
+    """Errors inside that mean the database cannot be reached now, raised as DatabaseUnavailable: the
+    core sees the port's StorageUnavailable and reports it without a traceback."""
+    try:
+        yield
+    except DatabaseUnavailable:
+        raise
+    except Exception as error:
+        if is_unavailable(error):
+            raise DatabaseUnavailable(f"the database cannot be reached: {type(error).__name__}") from error
+        raise
 
 
 def describe_url(url: str) -> str:

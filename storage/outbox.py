@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from bot.domain.delivery import OutboxItem, OutboxKind, OutboxState, SentRef
 from bot.messages import OutgoingMessage, Recipient
-from storage.database import Database, insert_for
+from storage.database import Database, insert_for, reachable
 from storage.tables import IdentityRow, OutboxRow
 
 _CLAIMABLE = (OutboxState.QUEUED.value, OutboxState.RETRY.value)
@@ -78,7 +78,7 @@ class SqlOutbox:
 
     async def claim_due(self, *, now: datetime, limit: int, lease_seconds: float) -> Sequence[OutboxItem]:
         lease = now + timedelta(seconds=lease_seconds)
-        async with self._db.transaction() as session:
+        async with reachable(), self._db.transaction() as session:
             picked = select(OutboxRow.id, OutboxRow.state).where(self._due(now))
             picked = picked.order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit)
             if self._db.is_postgres:
@@ -148,7 +148,7 @@ class SqlOutbox:
             statement = statement.where(
                 OutboxRow.state == OutboxState.SENDING.value, OutboxRow.lease_until == lease
             )
-        async with self._db.transaction() as session:
+        async with reachable(), self._db.transaction() as session:
             # On the connection, not through the ORM session: one result per delivery is the dispatcher's
             # hottest write, and the ORM's bulk-update bookkeeping (nothing here is loaded) doubles its CPU.
             connection = await session.connection()

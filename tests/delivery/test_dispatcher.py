@@ -1,16 +1,21 @@
 from __future__ import annotations
 
+import asyncio
+import logging
 import random
 from collections import deque
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.delivery import DeliveryLimits, Dispatcher
-from bot.domain.delivery import OutboxKind, OutboxState, SentRef
-from bot.messages import OutgoingMessage
+from bot.domain.delivery import OutboxItem, OutboxKind, OutboxState, SentRef
+from bot.messages import OutgoingMessage, Recipient
 from bot.ports import DeliveryFailed, RateLimited, RecipientUnreachable
-from storage.database import Database
+from storage.database import Database, reachable
 from storage.outbox import SqlOutbox, enqueue
 from storage.tables import OutboxRow
 from tests.fakes.builders import organisation_with_people
@@ -248,3 +253,49 @@ async def test_a_row_abandoned_in_sending_stays_a_possible_repeat_through_a_fail
     async with database.session() as session:
         row = (await session.execute(select(OutboxRow))).scalar_one()
     assert (row.state, row.redelivered) == ("sent", 1)
+
+
+class _OutageOnce(SqlOutbox):
+    """The real outbox, whose first claim finds every pooled connection busy (as under overload)."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(database)
+        self.claims = 0
+
+    async def claim_due(self, *, now: datetime, limit: int, lease_seconds: float) -> Sequence[OutboxItem]:
+        self.claims += 1
+        if self.claims == 1:
+            async with reachable():
+                raise PoolTimeout("QueuePool limit of size 10 overflow 20 reached")
+        return await super().claim_due(now=now, limit=limit, lease_seconds=lease_seconds)
+
+
+async def test_a_pass_that_finds_the_database_unavailable_is_reported_without_a_traceback_and_retried(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock, stop = FakeClock(), asyncio.Event()
+    messenger = _StopAfter(2, stop)
+    people = await _queue(database, clock, 2)
+    dispatcher = Dispatcher(_OutageOnce(database), {"webchat": messenger}, clock, limits=DeliveryLimits())
+
+    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+        await asyncio.wait_for(dispatcher.run_forever(stop), 10)
+
+    assert sorted(s.recipient.person_id for s in messenger.sent) == people
+    [report] = [r for r in caplog.records if r.name == "bot.delivery"]
+    assert report.levelno == logging.WARNING and report.exc_info is None
+    assert "database cannot be reached" in report.getMessage()
+
+
+class _StopAfter(FakeMessenger):
+    """Stops the dispatcher once ``count`` messages went out."""
+
+    def __init__(self, count: int, stop: asyncio.Event) -> None:
+        super().__init__()
+        self._count, self._stop = count, stop
+
+    async def send(self, recipient: Recipient, message: OutgoingMessage, *, key: str) -> SentRef:
+        ref = await super().send(recipient, message, key=key)
+        if len(self.sent) >= self._count:
+            self._stop.set()
+        return ref
