@@ -8,7 +8,7 @@ the candidates' states, and the nudges with their outbox rows and preferences.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -17,6 +17,7 @@ from bot.domain.nudges import NudgeStatus, OutcomeChoice
 from bot.domain.organisations import Office, Organisation
 from bot.domain.people import Channel, Permission, Person
 from bot.domain.records import MeetingWrite, NudgeWrite, Preferences
+from bot.memo import by_identity
 from bot.nudges.policy_types import PastNudge
 from bot.nudges.ports import EventContext, NewNudge, NudgeState, Queued, SavedMeeting
 from storage import nudge_sql as sql
@@ -201,19 +202,8 @@ def _nudge_values(nudge: NudgeWrite, status: NudgeStatus, now: datetime) -> tupl
 
 
 # The engine hands out one shared dictionary per estimate (bot.savings.result.as_dict), and encoding it
-# was a tenth of the CPU per event: its text is kept by identity, with the dictionary so no id is reused.
-_ESTIMATE_TEXT: dict[int, tuple[object, str]] = {}
-
-
-def _estimate_text(estimate: Mapping[str, Any]) -> str:
-    found = _ESTIMATE_TEXT.get(id(estimate))
-    if found is not None and found[0] is estimate:
-        return found[1]
-    if len(_ESTIMATE_TEXT) >= 4096:
-        _ESTIMATE_TEXT.clear()
-    text = json.dumps(estimate)
-    _ESTIMATE_TEXT[id(estimate)] = (estimate, text)
-    return text
+# was a tenth of the CPU per event: its text is made once per dictionary.
+_estimate_text: Callable[[Mapping[str, Any]], str] = by_identity(json.dumps)
 
 
 def _preference_values(preferences: Preferences) -> tuple[Any, ...]:

@@ -7,9 +7,11 @@ rounded total by a krona or two.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from bot.memo import by_identity
 from bot.savings.factors import Factor
 from bot.savings.legs import Leg
 from bot.savings.modes import Mode
@@ -102,20 +104,8 @@ class SavingsEstimate:
 
 
 # Estimates are immutable, and the detector hands out the same one for the same trip; each nudge stores
-# its estimate as a dictionary. Kept by identity (with the estimate, so its id is never reused here).
-_AS_DICT: dict[int, tuple[SavingsEstimate, dict[str, object]]] = {}
-
-
-def as_dict(estimate: SavingsEstimate) -> dict[str, object]:
-    """``estimate.to_dict()``, made once per estimate object. Read it, do not change it: it is shared."""
-    found = _AS_DICT.get(id(estimate))
-    if found is not None and found[0] is estimate:
-        return found[1]
-    if len(_AS_DICT) >= 4096:
-        _AS_DICT.clear()
-    value = estimate.to_dict()
-    _AS_DICT[id(estimate)] = (estimate, value)
-    return value
+# its estimate as a dictionary, made once per estimate. Shared: read it, do not change it.
+as_dict: Callable[[SavingsEstimate], dict[str, object]] = by_identity(SavingsEstimate.to_dict)
 
 
 def _round(value: Decimal, digits: int) -> float:
