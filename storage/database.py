@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import asyncpg
 from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -47,6 +48,9 @@ class DatabaseUnavailable(StorageUnavailable):
 
 
 POOL_TIMEOUT_SECONDS: Final = 10.0
+# What a lost or refused PostgreSQL connection raises through asyncpg itself, for the statements sent
+# straight to the driver (outside SQLAlchemy, which wraps these in its own errors).
+DRIVER_UNAVAILABLE: Final = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
 
 
 def is_unavailable(error: BaseException) -> bool:

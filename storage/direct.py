@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.database import DatabaseUnavailable
+from storage.database import DRIVER_UNAVAILABLE, DatabaseUnavailable
 
 _SQLITE_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format for DateTime on SQLite
 _sent = 0  # statements sent this way, for bench/nudges.py (SQLAlchemy's events do not see them)
@@ -65,7 +65,7 @@ class Direct:
             return list(result.all()) if result.returns_rows else []
         try:
             return list(await self._driver.fetch(sql, *args))
-        except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as error:
+        except DRIVER_UNAVAILABLE as error:
             raise DatabaseUnavailable(f"the database connection failed: {type(error).__name__}") from error
 
 

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import asyncpg
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
@@ -28,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
 from bot.ingest.ports import Claimed
-from storage.database import Database, DatabaseUnavailable
+from storage.database import DRIVER_UNAVAILABLE, Database, DatabaseUnavailable
 from storage.tables import InboundRow
 
 _RECORD_PG = (
@@ -74,7 +73,7 @@ class _Line:
             try:
                 raw: Any = (await connection.get_raw_connection()).driver_connection
                 return list(await raw.fetch(sql, *args))
-            except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as error:
+            except DRIVER_UNAVAILABLE as error:
                 await self._drop()
                 raise DatabaseUnavailable(
                     f"the database connection failed: {type(error).__name__}"

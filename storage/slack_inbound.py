@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.database import Database, DatabaseUnavailable
+from storage.database import DRIVER_UNAVAILABLE, Database, DatabaseUnavailable
 from storage.inbound import InboundEntry
 from storage.tables import InboundRow
 
@@ -40,8 +40,9 @@ _SQLITE_INSERT: Final = (
     "ON CONFLICT DO NOTHING RETURNING id, delivery_id"
 )
 _SQLITE_FINISH: Final = "UPDATE inbound SET state = 'done', payload = NULL, done_at = ? WHERE id IN ({ids})"
-# What a lost or refused PostgreSQL connection raises through the driver itself.
-_PG_UNAVAILABLE: Final = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError, TimeoutError)
+# What a lost or refused PostgreSQL connection raises through the driver itself, or a write that waited
+# too long.
+_PG_UNAVAILABLE: Final = (*DRIVER_UNAVAILABLE, TimeoutError)
 
 
 def as_json(payload: Payload) -> str:
