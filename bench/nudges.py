@@ -231,17 +231,9 @@ async def _drive(
 
     async def worker() -> None:
         for moment, calendar_event in queue:
-            clock.set(max(clock.now(), moment))
-            began = time.perf_counter()
-            try:
-                result = await services.nudge_service.meeting_changed(organisation_id, calendar_event)
-            except Exception as error:  # a product failure is a finding: count it and go on
-                run.errors[f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"] += 1
-                continue
-            finally:
-                run.latencies.append(time.perf_counter() - began)
-            run.per_event[len(result.decisions)] += 1
-            run.decisions.update(f"{d.decision.value}:{d.reason.value}" for d in result.decisions)
+            await _one_event(
+                services, clock, organisation_id, moment, calendar_event, run, time.perf_counter()
+            )
 
     async with asyncio.timeout(600):
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -257,27 +249,37 @@ async def _drive_open(
 ) -> None:
     """One event every 1/rate s, each in its own task; latency from the moment the event was due."""
     started = time.perf_counter()
-
-    async def one(due: float, moment: datetime, calendar_event: CalendarEvent) -> None:
-        clock.set(max(clock.now(), moment))
-        try:
-            result = await services.nudge_service.meeting_changed(organisation_id, calendar_event)
-        except Exception as error:  # a product failure is a finding: count it and go on
-            run.errors[f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"] += 1
-            return
-        finally:
-            run.latencies.append(time.perf_counter() - due)
-        run.per_event[len(result.decisions)] += 1
-        run.decisions.update(f"{d.decision.value}:{d.reason.value}" for d in result.decisions)
-
     tasks = []
     for index, (moment, calendar_event) in enumerate(work):
         due = started + index / rate
         if (ahead := due - time.perf_counter()) > 0:
             await asyncio.sleep(ahead)
-        tasks.append(asyncio.create_task(one(due, moment, calendar_event)))
+        event_run = _one_event(services, clock, organisation_id, moment, calendar_event, run, due)
+        tasks.append(asyncio.create_task(event_run))
     async with asyncio.timeout(600):
         await asyncio.gather(*tasks)
+
+
+async def _one_event(
+    services: Services,
+    clock: SimulatedClock,
+    organisation_id: int,
+    moment: datetime,
+    calendar_event: CalendarEvent,
+    run: EventRun,
+    since: float,
+) -> None:
+    """One event through the engine at its moment; its latency counts from ``since`` (perf_counter)."""
+    clock.set(max(clock.now(), moment))
+    try:
+        result = await services.nudge_service.meeting_changed(organisation_id, calendar_event)
+    except Exception as error:  # a product failure is a finding: count it and go on
+        run.errors[f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"] += 1
+        return
+    finally:
+        run.latencies.append(time.perf_counter() - since)
+    run.per_event[len(result.decisions)] += 1
+    run.decisions.update(f"{d.decision.value}:{d.reason.value}" for d in result.decisions)
 
 
 def _arrivals(count: int, *, weeks: int) -> list[datetime]:
