@@ -34,6 +34,24 @@ async def _settle() -> None:
         await asyncio.sleep(0)
 
 
+Submission = tuple[Hashable, str, set[str]]  # organisation, event, keys
+
+
+async def _behind_one_event(
+    recorder: Recorder, batches: Batches[str, str], submissions: list[Submission]
+) -> tuple[asyncio.Future[str], list[asyncio.Future[str]]]:
+    """Event "x" taken alone and held; ``submissions`` arrive while it is evaluated; then all go on."""
+    recorder.release.clear()
+    blocker = asyncio.ensure_future(batches.submit(1, "x", frozenset({"x"})))
+    await _settle()
+    waiting = [
+        asyncio.ensure_future(batches.submit(g, name, frozenset(keys))) for g, name, keys in submissions
+    ]
+    await _settle()
+    recorder.release.set()
+    return blocker, waiting
+
+
 async def test_a_lone_event_is_evaluated_at_once_and_those_arriving_meanwhile_share_the_next_batch() -> None:
     recorder = Recorder()
     recorder.release.clear()
@@ -51,17 +69,14 @@ async def test_a_lone_event_is_evaluated_at_once_and_those_arriving_meanwhile_sh
 
 async def test_events_sharing_a_key_never_share_a_batch_and_keep_their_order() -> None:
     recorder = Recorder()
-    recorder.release.clear()
     batches: Batches[str, str] = Batches(recorder, lanes=1)
-    blocker = asyncio.ensure_future(batches.submit(1, "x", frozenset({"x"})))
-    await _settle()
-
-    waiting = [
-        asyncio.ensure_future(batches.submit(1, name, keys))
-        for name, keys in [("a1", {"anna"}), ("b", {"bo"}), ("a2", {"anna", "cia"}), ("c", {"cia"})]
+    submissions: list[Submission] = [
+        (1, "a1", {"anna"}),
+        (1, "b", {"bo"}),
+        (1, "a2", {"anna", "cia"}),
+        (1, "c", {"cia"}),
     ]
-    await _settle()
-    recorder.release.set()
+    blocker, waiting = await _behind_one_event(recorder, batches, submissions)
     await asyncio.gather(blocker, *waiting)
 
     # a2 waits for a1 (Anna), and c waits for a2 (Cia), which came first.
@@ -70,16 +85,9 @@ async def test_events_sharing_a_key_never_share_a_batch_and_keep_their_order() -
 
 async def test_a_batch_holds_one_organisation() -> None:
     recorder = Recorder()
-    recorder.release.clear()
     batches: Batches[str, str] = Batches(recorder, lanes=1)
-    blocker = asyncio.ensure_future(batches.submit(1, "x", frozenset({"x"})))
-    await _settle()
-    waiting = [
-        asyncio.ensure_future(batches.submit(group, name, frozenset({name})))
-        for group, name in [(2, "p"), (1, "q"), (2, "r")]
-    ]
-    await _settle()
-    recorder.release.set()
+    submissions: list[Submission] = [(2, "p", {"p"}), (1, "q", {"q"}), (2, "r", {"r"})]
+    blocker, waiting = await _behind_one_event(recorder, batches, submissions)
     await asyncio.gather(blocker, *waiting)
 
     assert recorder.batches == [(1, ["x"]), (2, ["p", "r"]), (1, ["q"])]
@@ -87,13 +95,8 @@ async def test_a_batch_holds_one_organisation() -> None:
 
 async def test_a_refused_event_fails_alone_and_its_neighbours_succeed() -> None:
     recorder = Recorder(refuse="b")
-    recorder.release.clear()
     batches: Batches[str, str] = Batches(recorder, lanes=1)
-    blocker = asyncio.ensure_future(batches.submit(1, "x", frozenset({"x"})))
-    await _settle()
-    waiting = [asyncio.ensure_future(batches.submit(1, x, frozenset({x}))) for x in "abc"]
-    await _settle()
-    recorder.release.set()
+    blocker, waiting = await _behind_one_event(recorder, batches, [(1, x, {x}) for x in "abc"])
 
     outcomes = await asyncio.gather(blocker, *waiting, return_exceptions=True)
 
@@ -103,13 +106,8 @@ async def test_a_refused_event_fails_alone_and_its_neighbours_succeed() -> None:
 
 async def test_when_a_whole_batch_fails_each_event_is_tried_alone_so_only_the_culprit_fails() -> None:
     recorder = Recorder(fail_on="b")
-    recorder.release.clear()
     batches: Batches[str, str] = Batches(recorder, lanes=1)
-    blocker = asyncio.ensure_future(batches.submit(1, "x", frozenset({"x"})))
-    await _settle()
-    waiting = [asyncio.ensure_future(batches.submit(1, x, frozenset({x}))) for x in "abc"]
-    await _settle()
-    recorder.release.set()
+    blocker, waiting = await _behind_one_event(recorder, batches, [(1, x, {x}) for x in "abc"])
 
     outcomes = await asyncio.gather(*waiting, return_exceptions=True)
     await blocker
