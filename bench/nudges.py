@@ -48,6 +48,7 @@ from bot.clock import SimulatedClock, SystemClock
 from bot.delivery import DeliveryLimits, Dispatcher
 from bot.domain.delivery import OutboxKind, SentRef
 from bot.domain.events import CalendarEvent
+from bot.heap import settle_heap
 from bot.ingest.shapes import parse_calendar_event
 from bot.messages import Fact, OutgoingMessage, Recipient
 from bot.sample_loader import load_sample
@@ -205,6 +206,7 @@ async def _feed_events(
     await _drive(services, clock, organisation.id, warm[:WARM_UP], EventRun(), 1)
     if not args.cold:
         await _analyze(services.database)
+    settle_heap()  # as `remm-bot serve` and `remm-bot worker` do once they have started (bot/heap.py)
     counting = _count_statements(services.database, measured)
     profiler = cProfile.Profile() if args.profile and load == Load(concurrency=1) else None
     if profiler:
