@@ -2,17 +2,19 @@
 Graph -> nudge engine -> outbox row, on PostgreSQL.
 
 Run: .venv/bin/python bench/ingest.py [--notifications N] [--people P] [--concurrency C] [--engine E]
-    [--profile FILE]
+    [--workers W] [--profile FILE]
 Goals (issue 7): at least 300 notifications/s end to end to the outbox, and the 202 answered in under
 50 ms at p99.
 
-`remm-bot serve` runs as its own process (as in production, one web process, SCHEDULER_ENABLED=false)
-against a fresh database (PostgreSQL at 127.0.0.1:5432 as user postgres, or BENCH_SERVER_URL; dropped at
-the end). This process seeds it (the sample organisation plus P people in Stockholm, each with a Graph
-subscription), serves the fake Graph (token endpoint and events, tests/ingest/fakes.py) from a process of
-its own, and sends the notifications, C at a time, one per request in Microsoft's documented shape. Each
-notification is a distinct in-person meeting next week in another town, so each must end as one outbox
-row.
+`remm-bot serve` runs as its own process (as in production, a web process, SCHEDULER_ENABLED=false), and
+beside it W `remm-bot worker` processes (1 by default) that work the notifications off (both with
+INGEST_IN_WORKERS=true: the web process only records them and answers 202). `--workers 0` is the
+one-process shape: the web process evaluates them itself. All against a fresh database (PostgreSQL at
+127.0.0.1:5432 as user postgres, or BENCH_SERVER_URL; dropped at the end). This process seeds it (the
+sample organisation plus P people in Stockholm, each with a Graph subscription), serves the fake Graph
+(token endpoint and events, tests/ingest/fakes.py) from a process of its own, and sends the
+notifications, C at a time, one per request in Microsoft's documented shape. Each notification is a
+distinct in-person meeting next week in another town, so each must end as one outbox row.
 
 When a row reached the outbox is the moment this process first saw it (looked for every 20 ms), not the
 row's ``created_at``: that is when the message is due, which outside working hours is the next morning.
@@ -31,8 +33,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
@@ -48,8 +50,11 @@ from sqlmodel import col
 from bench.scratch import scratch_database
 from bench.serving import free_port, wait_ready
 from bot.app import open_services
+from bot.heap import settle_heap
 from bot.sample_loader import load_sample
 from bot.settings import Settings
+from storage.database import Database
+from storage.jobs import LeaderLock
 from storage.people import PersonRecord
 from storage.tables import InboundRow, OutboxRow
 from storage.tables_ingest import CalendarLinkRow
@@ -80,6 +85,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=1500)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--engine", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes; 0: the web process works")
     parser.add_argument("--profile", type=Path, help="cProfile the server process into this file")
     args = parser.parse_args()
     if args.notifications > 2 * args.people:
@@ -96,10 +102,28 @@ async def run(args: argparse.Namespace) -> bool:
             mailboxes = await seed(settings, args.people)
             fake = FakeGraph(url=graph_url)
             notifications = _events(fake, mailboxes, args.notifications)
-            server = _server(settings, Path(folder), profile=args.profile)
-            with _fake_graph_process(fake), server as base:
-                await wait_ready(f"{base}/readyz")
-                return await measure(settings, base, notifications, args, server)
+            server = _server(settings, Path(folder), profile=args.profile, workers=args.workers)
+            async with _scheduler_led_elsewhere(settings):
+                with _fake_graph_process(fake), server as base:
+                    await wait_ready(f"{base}/readyz")
+                    return await measure(settings, base, notifications, args, server)
+
+
+@asynccontextmanager
+async def _scheduler_led_elsewhere(settings: Settings) -> AsyncIterator[None]:
+    """This script holds the scheduler's lock for the run: the measured workers deliver the outbox and
+    work off notifications, as every worker but the one leading the scheduler does. The leader would run
+    every job at its start, a catch-up of every mailbox among them, which already finds this run's
+    events at the fake Graph before a notification is sent."""
+    database = Database.open(settings.database_url)
+    lock = LeaderLock(database)
+    try:
+        if not await lock.acquire():
+            raise SystemExit("another process leads the scheduler on the bench database")
+        yield
+    finally:
+        await lock.release()
+        await database.close()
 
 
 @contextmanager
@@ -235,11 +259,15 @@ finally:
 
 
 class _server:
-    """`remm-bot serve` in its own process, stopped with SIGINT (a clean shutdown) at the end."""
+    """`remm-bot serve` in its own process, and ``workers`` `remm-bot worker` processes beside it; all
+    stopped with SIGINT (a clean shutdown) at the end."""
 
-    def __init__(self, settings: Settings, folder: Path, *, profile: Path | None = None) -> None:
-        self._settings, self._log, self._profile = settings, folder / "serve.log", profile
+    def __init__(
+        self, settings: Settings, folder: Path, *, profile: Path | None = None, workers: int
+    ) -> None:
+        self._settings, self._folder, self._profile, self._workers = settings, folder, profile, workers
         self._process: subprocess.Popen[bytes] | None = None
+        self._worker_processes: list[subprocess.Popen[bytes]] = []
 
     def __enter__(self) -> str:
         env = os.environ | {
@@ -254,41 +282,60 @@ class _server:
             "MICROSOFT_APP_PASSWORD": self._settings.microsoft_app_password.value,
             "MICROSOFT_APP_TENANT_ID": self._settings.microsoft_app_tenant_id,
             "LOG_LEVEL": "WARNING",
+            "INGEST_IN_WORKERS": "true" if self._workers else "false",
         }
-        command = [str(ROOT / ".venv" / "bin" / "remm-bot"), "serve"]
+        remm_bot = str(ROOT / ".venv" / "bin" / "remm-bot")
+        command = [remm_bot, "serve"]
         if self._profile is not None:  # CPU time, not wall time: the machine may be busy with others
             command = [sys.executable, "-c", _PROFILED, str(self._profile.resolve()), *command]
-        with self._log.open("wb") as log:
-            self._process = subprocess.Popen(  # noqa: S603 (our own CLI)
-                command,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        self._process = _start(command, env, self._folder / "serve.log")
+        self._worker_processes = [
+            _start([remm_bot, "worker"], env, self._folder / f"worker-{n}.log") for n in range(self._workers)
+        ]
         return f"http://127.0.0.1:{self._settings.port}"
 
     def cpu_seconds(self) -> float:
-        """User and system CPU of the server process so far (Linux /proc)."""
+        """User and system CPU of the server process so far."""
         assert self._process is not None
-        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _cpu_seconds(self._process)
+
+    def worker_cpu_seconds(self) -> float:
+        return sum(_cpu_seconds(process) for process in self._worker_processes)
 
     def __exit__(self, *_exc: object) -> None:
-        if self._process is not None:
-            self._process.send_signal(2)
+        for process in [p for p in (self._process, *self._worker_processes) if p is not None]:
+            process.send_signal(2)
+        for process in [p for p in (self._process, *self._worker_processes) if p is not None]:
             try:
-                self._process.wait(timeout=20)
+                process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self._process.kill()
-        lines = self._log.read_text(errors="replace").splitlines()
-        logged = [line for line in lines if " WARNING " in line or " ERROR " in line]
-        if logged:
-            print(f"   the server logged {len(logged)} warnings and errors; the first ones:")
-            print("\n".join(f"     {line[:200]}" for line in logged[:10]))
-        errors = [n for n, line in enumerate(lines) if "Traceback" in line]
-        if errors:
-            print(f"   the server logged {len(errors)} tracebacks; the first:")
-            print("\n".join(lines[max(0, errors[0] - 2) : errors[0] + 40]))
+                process.kill()
+        for log in sorted(self._folder.glob("*.log")):
+            _report_log(log)
+
+
+def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as output:
+        return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603 (our CLI)
+
+
+def _cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """User and system CPU of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _report_log(log: Path) -> None:
+    """Warnings, errors and the first traceback a process logged (it logs warnings and up only)."""
+    name, lines = log.stem, log.read_text(errors="replace").splitlines()
+    logged = [line for line in lines if " WARNING " in line or " ERROR " in line]
+    if logged:
+        print(f"   {name} logged {len(logged)} warnings and errors; the first ones:")
+        print("\n".join(f"     {line[:200]}" for line in logged[:10]))
+    errors = [n for n, line in enumerate(lines) if "Traceback" in line]
+    if errors:
+        print(f"   {name} logged {len(errors)} tracebacks; the first:")
+        print("\n".join(lines[max(0, errors[0] - 2) : errors[0] + 40]))
 
 
 async def measure(
@@ -300,12 +347,13 @@ async def measure(
 ) -> bool:
     services = await open_services(settings, migrate=False)
     try:
-        cpu = server.cpu_seconds()
+        cpu, worker_cpu = server.cpu_seconds(), server.worker_cpu_seconds()
         seen: dict[str, float] = {}
         watching = asyncio.create_task(_watch_outbox(services, seen, len(notifications)))
+        settle_heap()  # this process's own collector pauses would count as the server's latency
         latencies, sent_at, statuses = await _send(base, notifications, args.concurrency)
         done_at = await watching
-        cpu = server.cpu_seconds() - cpu
+        cpu, worker_cpu = server.cpu_seconds() - cpu, server.worker_cpu_seconds() - worker_cpu
         created = seen
         if len(seen) < len(notifications):
             await _explain(services, notifications, seen)
@@ -313,8 +361,9 @@ async def measure(
     finally:
         await services.ingest.close()
         await services.database.close()
+    workers = f" + workers {worker_cpu * 1000 / len(notifications):.1f}" if args.workers else ""
     print(
-        f"   server process CPU: {cpu * 1000 / len(notifications):.1f} ms per notification; "
+        f"   CPU per notification: web process {cpu * 1000 / len(notifications):.1f}{workers} ms; "
         f"load average {os.getloadavg()[0]:.1f}"
     )
     return _report(latencies, sent_at, created, done_at, statuses, args)

@@ -84,6 +84,8 @@ class Settings:
     google_api_url: str = "https://www.googleapis.com"
     webhook_secret: Secret = Secret("")
     scheduler_enabled: bool = True
+    # Graph notifications a web process accepts are worked off by `remm-bot worker` processes instead.
+    ingest_in_workers: bool = False
     timezone: str = "Europe/Stockholm"
     default_locale: str = "sv"
     log_level: str = "INFO"
@@ -113,6 +115,7 @@ class Settings:
             google_api_url=read.url("GOOGLE_API_URL", "https://www.googleapis.com"),
             webhook_secret=Secret(read.text("WEBHOOK_SECRET", "")),
             scheduler_enabled=read.boolean("SCHEDULER_ENABLED", True),
+            ingest_in_workers=read.boolean("INGEST_IN_WORKERS", False),
             timezone=read.timezone("TIMEZONE", "Europe/Stockholm"),
             default_locale=read.choice("DEFAULT_LOCALE", "sv", {"sv", "en"}),
             log_level=read.choice("LOG_LEVEL", "INFO", _LOG_LEVELS, upper=True),

@@ -1,10 +1,13 @@
-"""`remm-bot worker`: the outbox dispatcher without the HTTP server (split deployments, design 7)."""
+"""`remm-bot worker`: the outbox dispatcher and the scheduler without the HTTP server (split deployments,
+design 7), and with INGEST_IN_WORKERS the Graph notifications the web processes accepted."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import AsyncIterator
 
 from bot.app import Services, background_work
 from bot.commands.common import load_settings, run, with_services
@@ -25,5 +28,22 @@ async def _work(services: Services) -> None:
         loop.add_signal_handler(sig, stop.set)
     log.info("worker delivering the outbox and taking part in scheduling")
     settle_heap()
-    async with background_work(services, always=True):
+    async with background_work(services, always=True), calendar_notifications(services):
         await stop.wait()
+
+
+@contextlib.asynccontextmanager
+async def calendar_notifications(services: Services) -> AsyncIterator[None]:
+    """With INGEST_IN_WORKERS, the web processes only record Graph's notifications (and answer 202);
+    the workers claim them from the inbound log and evaluate them, off the web processes' event loops."""
+    if not services.settings.ingest_in_workers:
+        yield
+        return
+    log.info("worker working off the calendar notifications the web processes accept")
+    graph = services.ingest.graph_inbox.worker
+    graph.start_in_worker()
+    try:
+        await graph.resume()
+        yield
+    finally:
+        await services.ingest.close()

@@ -34,6 +34,9 @@ LEASE: Final = timedelta(minutes=2)
 RETRY_AFTER: Final = timedelta(seconds=30)
 # Rows left by another process, or whose lease or retry time has passed, are looked for this often.
 LOOK_EVERY_SECONDS: Final = 30.0
+# A worker process (INGEST_IN_WORKERS) hears of no new rows from the routes of another process: it
+# looks this often, and while rows wait, keeps every pump busy.
+WORKER_LOOK_SECONDS: Final = 0.5
 
 
 class Outcome:
@@ -74,9 +77,14 @@ class GraphWorker:
         route: RouteFirst,
         pumps: int = 4,
         batch: int = 16,
+        here: bool = True,
     ) -> None:
         self._sync, self._known, self._queue, self._clock = sync, known, queue, clock
         self._work, self._route, self._pumps, self._batch = work, route, pumps, batch
+        # False in a web process whose notifications the worker processes work off (INGEST_IN_WORKERS).
+        self._here = here
+        self._look_every = LOOK_EVERY_SECONDS
+        self._looking_failed = False
         self._running = 0
         self._held: set[int] = set()  # claimed here and not yet finished or given back
         self._looking: asyncio.Task[None] | None = None
@@ -85,7 +93,7 @@ class GraphWorker:
     def kick(self, rows: int = 1) -> None:
         """New rows may be waiting: start pumps for them, up to the limit."""
         wanted = min(self._pumps - self._running, max(1, -(-rows // self._batch)))
-        for _ in range(0 if self._stopped else wanted):
+        for _ in range(wanted if self._here and not self._stopped else 0):
             self._running += 1
             self._work.submit("graph notifications", self._pump)
 
@@ -98,8 +106,13 @@ class GraphWorker:
         return waiting
 
     def start(self) -> None:
-        if self._looking is None:
+        if self._looking is None and self._here:
             self._looking = asyncio.create_task(self._look_forever(), name="graph-notifications-look")
+
+    def start_in_worker(self) -> None:
+        """In a `remm-bot worker` process: work off what the web processes accept, looking often."""
+        self._here, self._look_every = True, WORKER_LOOK_SECONDS
+        self.start()
 
     async def _look_forever(self) -> None:
         try:
@@ -108,9 +121,25 @@ class GraphWorker:
             log.exception("graph: could not read the subscriptions in advance")
         while True:
             # A real timer, not the Clock port: a simulated clock would turn this into a busy loop.
-            await asyncio.sleep(LOOK_EVERY_SECONDS)
-            if self._running == 0:
+            await asyncio.sleep(self._look_every)
+            if self._look_every < LOOK_EVERY_SECONDS:
+                await self._look_for_work()
+            elif self._running == 0:
                 self.kick()
+
+    async def _look_for_work(self) -> None:
+        if self._running >= self._pumps:
+            return
+        try:
+            waiting = await self._queue.waiting(sources=SOURCES, now=self._clock.now())
+        except Exception as error:  # the database may be away for a while: look again, quietly
+            if not self._looking_failed:
+                log.warning("graph notifications: could not look for work (%s)", type(error).__name__)
+            self._looking_failed = True
+            return
+        self._looking_failed = False
+        if waiting:
+            self.kick(waiting)
 
     def stop(self) -> None:
         self._stopped = True

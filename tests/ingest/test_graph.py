@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 from datetime import timedelta
 from typing import Any
@@ -10,13 +12,15 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select, text
 
-from bot.app import Services
+from bot.app import SERVICES, Services, create_app, open_services
+from bot.commands.worker import calendar_notifications
 from bot.domain.organisations import Organisation
 from bot.domain.people import Person
 from bot.ingest.graph_events import GRAPH_SELECT
 from bot.ingest.graph_worker import LEASE, RETRY_AFTER
 from bot.ingest.jobs import catch_up_graph, renew_graph_subscriptions, resume_notifications, sync_people
 from bot.ingest.ports import CalendarLink
+from bot.settings import Settings
 from storage.inbound_queue import SqlInboundQueue
 from storage.tables import PersonRow
 from tests.fakes.clock import FakeClock
@@ -126,6 +130,36 @@ async def test_an_event_moved_from_online_to_umea_gives_one_nudge_and_a_repeat_n
     fetches = [query for method, path, query in fake_graph.requests if method == "GET" and EVENT_ID in path]
     assert fetches and all(query["$select"] == ",".join(GRAPH_SELECT) for query in fetches)
     assert all("subject" not in query["$select"] and "body" not in query["$select"] for query in fetches)
+
+
+async def test_with_ingest_in_workers_the_web_process_answers_and_a_worker_process_evaluates(
+    aiohttp_client: Any, settings: Settings, clock: FakeClock, fake_graph: FakeGraph
+) -> None:
+    split = dataclasses.replace(settings, ingest_in_workers=True)
+    web = await aiohttp_client(create_app(split, sample=True, clock=clock))
+    services: Services = web.app[SERVICES]
+    _, links = await _setup(services, UMEA, STOCKHOLM)
+    fake_graph.put_event(STOCKHOLM, _event(online=False))
+
+    answer = await _post(web, "/webhooks/graph", _notification(links[STOCKHOLM], EVENT_ID, etag='W/"1"'))
+    await services.ingest.work.drain()
+    assert answer == (202, {"accepted": 1})
+    assert await outbox(services) == []  # recorded, left for the workers
+    assert not [path for _, path, _ in fake_graph.requests if path.endswith(EVENT_ID)]
+
+    worker = await open_services(split, migrate=False, clock=clock)  # as another process would
+    try:
+        async with calendar_notifications(worker), asyncio.timeout(10):
+            while True:  # bounded by the timeout; the worker looks for work every 0.5 s
+                if await outbox(services):
+                    break
+                await asyncio.sleep(0.02)
+    finally:
+        await worker.database.close()
+
+    rows = await outbox(services)
+    assert len(rows) == 1 and rows[0].key.startswith("meeting:graph:")
+    assert len([path for _, path, _ in fake_graph.requests if path.endswith(EVENT_ID)]) == 1
 
 
 async def test_a_notification_graph_could_not_answer_is_tried_again_after_a_while(

@@ -64,7 +64,15 @@ def build_ingest(services: Services, *, env: Mapping[str, str] | None = None) ->
         default_secret=lambda: settings.webhook_secret.value,
     )
     known, queue, route = KnownLinks(links), SqlInboundQueue(services.database), RouteFirst()
-    worker = GraphWorker(sync=graph, known=known, queue=queue, clock=clock, work=work, route=route)
+    worker = GraphWorker(
+        sync=graph,
+        known=known,
+        queue=queue,
+        clock=clock,
+        work=work,
+        route=route,
+        here=not settings.ingest_in_workers,
+    )
     return IngestKit(
         intake=intake,
         graph=graph,
