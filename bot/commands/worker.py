@@ -28,7 +28,8 @@ async def _work(services: Services) -> None:
         loop.add_signal_handler(sig, stop.set)
     log.info("worker delivering the outbox and taking part in scheduling")
     settle_heap()
-    async with background_work(services, always=True), calendar_notifications(services):
+    # The scheduler stops before the calendar kit it uses is closed.
+    async with calendar_notifications(services), background_work(services, always=True):
         await stop.wait()
 
 
