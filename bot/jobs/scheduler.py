@@ -36,6 +36,7 @@ class Scheduling:
         self._scheduler: AsyncIOScheduler | None = None
         self._loop_task: asyncio.Task[None] | None = None
         self._ticks: set[asyncio.Task[object]] = set()
+        self._stopping = False
         self.last_check: datetime | None = None
 
     @property
@@ -71,6 +72,7 @@ class Scheduling:
 
     async def _cancel_running_ticks(self) -> None:
         """APScheduler's shutdown does not stop a tick in flight; a hanging call must not hold the exit."""
+        self._stopping = True
         for task in list(self._ticks):
             task.cancel()
         if self._ticks:
@@ -82,6 +84,12 @@ class Scheduling:
             self._ticks.add(task)
         try:
             await job.tick(self._services, self.runner)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # Stopped by this process's shutdown, not failed: APScheduler would log it as an error with
+            # a traceback. The run stays claimed and is taken over after an hour (bot/jobs/runner.py).
+            log.info("job %s stopped by the shutdown; its run is taken over later", job.id)
         finally:
             if task is not None:
                 self._ticks.discard(task)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -96,3 +98,27 @@ async def test_a_failing_job_is_recorded_and_does_not_stop_the_others(database: 
     async with database.session() as session:
         states = dict((await session.execute(select(JobRunRow.job_id, JobRunRow.state))).all())
     assert states == {"broken": "failed", "fine": "done"}
+
+
+async def test_a_job_still_running_at_shutdown_stops_quietly(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    started, never = asyncio.Event(), asyncio.Event()
+
+    async def tick(services: Services, runner: JobRunner) -> None:
+        started.set()
+        await never.wait()  # a call that hangs (a platform that does not answer)
+
+    # APScheduler waits on the real clock for the first run, which is due at the services' "now".
+    services = build_services(Settings.from_env({}), database, clock=FakeClock(datetime.now(UTC)))
+    scheduling = Scheduling(services, [JobSpec("hangs", 5, tick)])
+    caplog.set_level(logging.INFO)
+    await scheduling.start()
+    try:
+        async with asyncio.timeout(10):
+            await started.wait()
+    finally:
+        await scheduling.stop()
+
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert "job hangs stopped by the shutdown" in caplog.text
