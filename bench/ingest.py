@@ -47,7 +47,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from bench.scratch import scratch_database
+from bench.scratch import process_cpu, scratch_database
 from bench.serving import free_port, wait_ready
 from bot.app import open_services
 from bot.heap import settle_heap
@@ -297,10 +297,10 @@ class _server:
     def cpu_seconds(self) -> float:
         """User and system CPU of the server process so far."""
         assert self._process is not None
-        return _cpu_seconds(self._process)
+        return process_cpu(self._process.pid)
 
     def worker_cpu_seconds(self) -> float:
-        return sum(_cpu_seconds(process) for process in self._worker_processes)
+        return sum(process_cpu(process.pid) for process in self._worker_processes)
 
     def __exit__(self, *_exc: object) -> None:
         for process in [p for p in (self._process, *self._worker_processes) if p is not None]:
@@ -317,12 +317,6 @@ class _server:
 def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as output:
         return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603 (our CLI)
-
-
-def _cpu_seconds(process: subprocess.Popen[bytes]) -> float:
-    """User and system CPU of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _report_log(log: Path) -> None:

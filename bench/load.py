@@ -48,7 +48,6 @@ from bench.load_report import (
     Sampler,
     pg_backends,
     print_samples,
-    process_cpu,
     stored,
 )
 from bench.load_traffic import (
@@ -60,7 +59,7 @@ from bench.load_traffic import (
     people,
     serve_fakes,
 )
-from bench.scratch import scratch_database, spent
+from bench.scratch import process_cpu, scratch_database, spent
 from bench.serving import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -25,12 +25,6 @@ class Outcome:
     lag_ms: float  # how late this script started the request (it counts in the latency too)
 
 
-def process_cpu(pid: int) -> float:
-    """User and system CPU seconds of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def resident_kib(pid: int) -> dict[str, int]:
     """VmRSS (now) and VmHWM (the peak since the process started), in KiB."""
     found = {}

@@ -122,15 +122,20 @@ async def backend_cpu(database: Database) -> dict[int, float]:
     return cpu_of(pids)
 
 
+def process_cpu(pid: int) -> float:
+    """User and system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_of(pids: list[int]) -> dict[int, float]:
     """User and system CPU seconds of each process so far; those not on this machine (or gone) are skipped."""
     found = {}
     for pid in pids:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            found[pid] = process_cpu(pid)
         except OSError:
             continue
-        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return found
 
 

@@ -41,7 +41,7 @@ from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from bench.load_report import pg_backends
-from bench.scratch import scratch_database_blocking, spent
+from bench.scratch import process_cpu, scratch_database_blocking, spent
 from bench.serving import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -230,11 +230,6 @@ async def drained(fake_url: str, expected: int, *, seconds: float = 300.0) -> fl
     return None
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def measure(
     name: str,
     child: subprocess.Popen[bytes],
@@ -254,9 +249,9 @@ async def measure(
         before_answers, requests = await answers(fake), signed([mention(n) for n in range(args.events)])
         postgres = database_url is not None and database_url.startswith("postgresql")
         database = await pg_backends(database_url) if postgres and database_url else {}
-        cpu = cpu_seconds(child.pid)
+        cpu = process_cpu(child.pid)
         elapsed, latencies = await fire(session, events, requests, args.concurrency)
-        cpu = cpu_seconds(child.pid) - cpu
+        cpu = process_cpu(child.pid) - cpu
         db_cpu = spent(database, await pg_backends(database_url)) if postgres and database_url else None
     drain = await drained(fake, before_answers + args.events) if name == "full" else None
     latencies.sort()
