@@ -100,6 +100,9 @@ class GraphWorker:
     async def resume(self) -> int:
         """Rows that could be claimed now (left by a restart, a dead process, or a retry): worked off."""
         await self._queue.open()
+        return await self._kick_waiting()
+
+    async def _kick_waiting(self) -> int:
         waiting = await self._queue.waiting(sources=SOURCES, now=self._clock.now())
         if waiting:
             self.kick(waiting)
@@ -122,24 +125,18 @@ class GraphWorker:
         while True:
             # A real timer, not the Clock port: a simulated clock would turn this into a busy loop.
             await asyncio.sleep(self._look_every)
-            if self._look_every < LOOK_EVERY_SECONDS:
+            if self._running < self._pumps:
                 await self._look_for_work()
-            elif self._running == 0:
-                self.kick()
 
     async def _look_for_work(self) -> None:
-        if self._running >= self._pumps:
-            return
         try:
-            waiting = await self._queue.waiting(sources=SOURCES, now=self._clock.now())
+            await self._kick_waiting()
         except Exception as error:  # the database may be away for a while: look again, quietly
             if not self._looking_failed:
                 log.warning("graph notifications: could not look for work (%s)", type(error).__name__)
             self._looking_failed = True
-            return
-        self._looking_failed = False
-        if waiting:
-            self.kick(waiting)
+        else:
+            self._looking_failed = False
 
     def stop(self) -> None:
         self._stopped = True
