@@ -303,9 +303,10 @@ class _server:
         return sum(process_cpu(process.pid) for process in self._worker_processes)
 
     def __exit__(self, *_exc: object) -> None:
-        for process in [p for p in (self._process, *self._worker_processes) if p is not None]:
+        processes = [p for p in (self._process, *self._worker_processes) if p is not None]
+        for process in processes:
             process.send_signal(2)
-        for process in [p for p in (self._process, *self._worker_processes) if p is not None]:
+        for process in processes:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
