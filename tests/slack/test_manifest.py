@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.adapters.slack.bolt_app import EVENTS
+from bot.adapters.slack.app import EVENTS
 from bot.adapters.slack.config import BOT_SCOPES, SLASH_COMMAND
 
 MANIFEST = (Path(__file__).parents[2] / "slack" / "manifest.yml").read_text(encoding="utf-8")

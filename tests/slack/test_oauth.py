@@ -173,3 +173,18 @@ async def test_without_oauth_settings_there_is_no_install_page(slack: Slack) -> 
     response = await slack.client.get("/slack/install")
 
     assert response.status == 404 and (await response.json())["error"] == "not_found"
+
+
+async def test_an_event_from_a_workspace_without_an_installation_is_acknowledged_and_ignored(
+    multi: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = payload("message_im", team_id=ANSWERED_TEAM, event={"user": SOFIA_ID, "text": "hjälp"})
+
+    with caplog.at_level("INFO", logger="bot.adapters.slack"):
+        response = await multi.event(body)
+        await multi.settled()
+
+    assert response.status == 200
+    assert multi.fake.calls == []
+    assert f"message from {ANSWERED_TEAM}, which has no active installation; ignored" in caplog.text
+    assert [r.getMessage() for r in caplog.records if r.levelname != "INFO"] == []

@@ -2,13 +2,18 @@
 
 ``install_slack`` is the composition root's one line for Slack. ``POST /slack/events`` is the one Request
 URL for events, ``/remm`` and interactivity (design 4.2): the signature is checked first (401), the body
-next (400), then bolt's ``async_dispatch`` runs between its aiohttp adapter's two translation functions.
-With OAuth settings, ``GET /slack/install`` and ``GET /slack/oauth_redirect`` serve installs.
+next (400). An event we handle is then recorded and acknowledged here, and bolt is not involved: the
+acknowledgement is the one answer Slack waits for, and what bolt would do before it (authorization,
+matching a listener) is done by the work after it. Everything else goes through bolt's
+``async_dispatch``, between its aiohttp adapter's two translation functions. With OAuth settings,
+``GET /slack/install`` and ``GET /slack/oauth_redirect`` serve installs.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
@@ -25,7 +30,7 @@ from bot.adapters.slack.calls import SlackCalls
 from bot.adapters.slack.config import SlackConfig
 from bot.adapters.slack.home import SlackHome
 from bot.adapters.slack.http import SlackHttp
-from bot.adapters.slack.inbox import SlackInbox
+from bot.adapters.slack.inbox import Raw, SlackInbox
 from bot.adapters.slack.messenger import SlackMessenger
 from bot.adapters.slack.oauth import (
     INSTALL_PATH,
@@ -56,6 +61,9 @@ _INTERACTIVE: Final = frozenset(
     {"block_actions", "view_submission", "view_closed", "block_suggestion", "shortcut", "message_action"}
 )
 _OTHER: Final = frozenset({"url_verification", "ssl_check", "app_rate_limited"})
+# The events the work handles (``SlackWork``); any other event goes to bolt, which acknowledges it unhandled.
+EVENTS: Final = re.compile(r"^(message|app_mention|app_home_opened|app_uninstalled|tokens_revoked)$")
+JSON: Final = "application/json"
 
 
 class SlackServices(Protocol):
@@ -153,6 +161,11 @@ class SlackEndpoint:
             raw = await request.text()
             if not self._signed(raw, request):
                 raise JsonHttpError(401, "unauthorized", "missing, stale or wrong Slack signature")
+            event_id = handled_event_id(raw, request.content_type)
+            if event_id is not None:
+                # A retry of an event id seen before, here or in another process, is acknowledged only.
+                await parts.inbox.take(event_id, raw, Raw(raw, request.content_type))
+                return web.Response(status=200)
             return await to_aiohttp_response(await parts.bolt.async_dispatch(bolt_request(raw, request)))
         finally:
             parts.inbox.acks.end()
@@ -183,6 +196,21 @@ class SlackEndpoint:
         if flow is None:
             raise JsonHttpError(404, "not_found", "installs need SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
         return flow
+
+
+def handled_event_id(raw: str, content_type: str) -> str | None:
+    """The event id of an Events API callback the work handles; None for anything else (bolt's).
+
+    Events always come as JSON; forms (commands, clicks) are left to bolt, which parses them once."""
+    if not content_type.startswith(JSON):
+        return None
+    try:
+        body = check_body(json.loads(raw))
+    except ValueError:
+        raise JsonHttpError(400, "bad_request", "the body is not valid JSON or form data") from None
+    if body.get("type") != "event_callback" or not EVENTS.match(body["event"]["type"]):
+        return None
+    return str(body["event_id"])
 
 
 def bolt_request(raw: str, request: web.Request) -> AsyncBoltRequest:

@@ -1,9 +1,11 @@
-"""The bolt ``AsyncApp``: authorization from our installations, and listeners that only take the work.
+"""The bolt ``AsyncApp`` for commands, clicks, forms and Slack's own requests: authorization from our
+installations, and listeners that only take the work.
 
-Every listener commits the inbound row (deduplicated by Slack's event id, or the click's trigger id) and
-acknowledges; the work itself runs after the acknowledgement on the inbox's workers. bolt runs with
+Every listener commits the inbound row (deduplicated by the click's trigger id) and acknowledges; the
+work itself runs after the acknowledgement on the inbox's workers. bolt runs with
 ``process_before_response=True``, so it answers as soon as the listener returns (no ack polling), and
-our inbox, not bolt, owns the background work, its limits and its shutdown.
+our inbox, not bolt, owns the background work, its limits and its shutdown. Events we handle never reach
+bolt: the route records and acknowledges them itself (``bot.adapters.slack.app``).
 """
 
 from __future__ import annotations
@@ -34,11 +36,9 @@ from bot.adapters.slack.replies import FORM_CALLBACK, FormOrigin
 from bot.adapters.slack.tokens import SlackTokens, WorkspaceKey
 from bot.adapters.slack.translate import action_name, validate_inputs
 from bot.messages import ActionId
-from storage.slack import ACTIVE
 
 log = logging.getLogger(__name__)
 
-EVENTS: Final = re.compile(r"^(message|app_mention|app_home_opened|app_uninstalled|tokens_revoked)$")
 KNOWN_ACTIONS: Final = frozenset({*(action.value for action in ActionId), ONBOARD_ACTION})
 
 
@@ -61,8 +61,8 @@ class InstallationAuthorize(AsyncAuthorize):
         actor_user_id: str | None = None,
     ) -> AuthorizeResult | None:
         key = WorkspaceKey(enterprise_id, team_id, bool(context.is_enterprise_install))
-        found = await self._tokens.workspace(key)
-        if found is None or found.status != ACTIVE:
+        found = await self._tokens.active(key)
+        if found is None:
             return None
         return AuthorizeResult(
             enterprise_id=enterprise_id,
@@ -131,18 +131,13 @@ class Listeners:
         self._inbox, self._config = inbox, config
 
     def register(self, bolt: AsyncApp) -> None:
-        bolt.event(EVENTS)(self.event)
         bolt.command(SLASH_COMMAND)(self.command)
         bolt.action(re.compile(".+"))(self.action)
         bolt.view(FORM_CALLBACK)(self.form)
         bolt.error(self.error)
 
-    async def event(self, body: dict[str, Any], request: AsyncBoltRequest) -> None:
-        """Acknowledged by bolt when this returns; a retry of a seen event id is acknowledged only."""
-        await self._take(str(body["event_id"]), body, request)
-
     async def command(self, body: dict[str, Any], request: AsyncBoltRequest, ack: AsyncAck) -> None:
-        await self._take(f"command:{body.get('trigger_id')}", body, request, ack=ack, urgent=True)
+        await self._take(f"command:{body.get('trigger_id')}", body, request, ack=ack)
 
     async def action(self, body: dict[str, Any], request: AsyncBoltRequest, ack: AsyncAck) -> None:
         action = (body.get("actions") or [{}])[0]
@@ -150,7 +145,7 @@ class Listeners:
             log.info("slack: ignoring a click on an unknown action id %r", action.get("action_id"))
             await ack()
             return
-        await self._take(f"action:{body.get('trigger_id')}", body, request, ack=ack, urgent=True)
+        await self._take(f"action:{body.get('trigger_id')}", body, request, ack=ack)
 
     async def form(self, body: dict[str, Any], request: AsyncBoltRequest, ack: AsyncAck) -> None:
         """Checked before the acknowledgement, which carries Slack's ``errors`` when something is off."""
@@ -166,7 +161,7 @@ class Listeners:
             await ack(response_action="errors", errors=errors)
             return
         delivery = body.get("trigger_id") or f"{view.get('id')}:{view.get('hash')}"
-        await self._take(f"view:{delivery}", body, request, ack=ack, urgent=True)
+        await self._take(f"view:{delivery}", body, request, ack=ack)
 
     async def error(self, error: Exception, body: dict[str, Any]) -> BoltResponse | None:
         """Something we do not handle is acknowledged (a 404 would only make Slack retry it); a failed
@@ -185,13 +180,9 @@ class Listeners:
         body: dict[str, Any],
         request: AsyncBoltRequest,
         *,
-        ack: AsyncAck | None = None,
-        urgent: bool = False,
+        ack: AsyncAck,
     ) -> None:
-        # Events come as JSON, stored as sent; forms (commands, clicks) as the fields bolt parsed.
-        json_body = (request.content_type or "").startswith("application/json")
-        entry = await self._inbox.accept(delivery_id, request.raw_body if json_body else body)
-        if ack is not None:
-            await ack()
-        if entry is not None:
-            self._inbox.submit(entry, Raw(request.raw_body, request.content_type), urgent=urgent)
+        """Ahead of events in the queue: a modal must open within 3 s of the click. Stored as the fields
+        bolt parsed from the form; the work parses the form again when it runs."""
+        await self._inbox.take(delivery_id, body, Raw(request.raw_body, request.content_type), urgent=True)
+        await ack()

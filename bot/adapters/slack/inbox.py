@@ -97,6 +97,12 @@ class SlackInbox:
         self._wake.set()
         return await future
 
+    async def take(self, delivery_id: str, stored: Payload, work: Work, *, urgent: bool = False) -> None:
+        """Commit the inbound row, then queue its work; a delivery id seen before is only recorded once."""
+        entry = await self.accept(delivery_id, stored)
+        if entry is not None:
+            self.submit(entry, work, urgent=urgent)
+
     def submit(self, entry_id: int, payload: Work, *, urgent: bool = False) -> None:
         """Queue the work; clicks go first (a modal must open within 3 s of the click)."""
         self._queue.put_nowait((0 if urgent else 1, next(self._order), entry_id, payload))

@@ -88,6 +88,11 @@ class SlackTokens:
             self._cache[key] = (time.monotonic(), found)
         return found
 
+    async def active(self, key: WorkspaceKey) -> SlackWorkspaceRecord | None:
+        """The installation serving ``key`` while it is active: whom the app answers at all."""
+        found = await self.workspace(key)
+        return found if found is not None and found.status == ACTIVE else None
+
     async def token(self, key: WorkspaceKey, *, refused: str | None = None) -> str:
         """A bot token to call Slack with, refreshed first when it is about to expire.
 

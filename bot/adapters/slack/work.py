@@ -1,7 +1,9 @@
 """The work after the acknowledgement: one handler per kind of Slack request, run by the inbox's workers.
 
 Messages and mentions go to the same router as the web chat; clicks to ``router.on_action``; the App Home
-is published; an uninstall marks the workspace's recipients unreachable.
+is published; an uninstall marks the workspace's recipients unreachable. Events come here without having
+passed bolt (the route acknowledges them), so the check bolt's authorization makes is made here: only a
+workspace with an active installation is answered, and the app's own messages never are.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 MENTION: Final = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 SHORT_TRIP: Final = re.compile(r"^(?P<place>\D+?)\s+(?P<count>[1-9]\d?)$")
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
+_ALWAYS_TAKEN: Final = frozenset({"app_uninstalled", "tokens_revoked"})
 
 
 def slack_user(body: dict[str, Any], user_id: str, *, dm_channel: str | None = None) -> SlackUser:
@@ -74,13 +77,25 @@ class SlackWork:
     async def __call__(self, work: Work) -> None:
         body = work if isinstance(work, dict) else parse_body(work.text, work.content_type)
         handler = self._handler(body)
-        if handler is None:
+        if handler is None or not await self._served(body):
             return
         try:
             await handler(body)
         except (RateLimited, RecipientUnreachable, DeliveryFailed) as error:
             # Slack itself did not answer as needed (users.info, views.publish...): nothing more to do.
             log.warning("slack: %s could not be handled: %s", handler.__name__, error)
+
+    async def _served(self, body: dict[str, Any]) -> bool:
+        """Whether the workspace an event comes from has an active installation; an uninstall and a
+        revocation are always taken (they come as the installation ends)."""
+        event_type = (body.get("event") or {}).get("type")
+        if body.get("type") != "event_callback" or event_type in _ALWAYS_TAKEN:
+            return True
+        if await self._tokens.active(workspace_key(body)) is not None:
+            return True
+        team = body.get("team_id")
+        log.info("slack: %s from %s, which has no active installation; ignored", event_type, team)
+        return False
 
     def _handler(self, body: dict[str, Any]) -> Handler | None:
         if body.get("command"):
