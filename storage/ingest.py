@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any, Final
 
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -163,15 +165,11 @@ class SqlCalendarLinks:
             }
             for ref in unique.values()
         ]
-        changing = ("organisation_id", "person_id", "event_key", "organiser", "updated_at")
         async with self._db.transaction() as session:
-            statement = insert_for(session)(CalendarEventRefRow).values(rows)
-            await session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["provider", "mailbox", "external_id"],
-                    set_={name: statement.excluded[name] for name in changing},
-                )
-            )
+            # One statement with the rows as its parameter sets: compiled once per process (SQLAlchemy's
+            # cache), not once per batch as a VALUES list of this batch's length would be, and sent as
+            # one pipelined round of executions.
+            await (await session.connection()).execute(_upsert_ref(insert_for(session)), rows)
 
     async def ref(self, provider: str, mailbox: str, external_id: str) -> EventRef | None:
         query = select(CalendarEventRefRow).where(
@@ -400,3 +398,16 @@ class SqlReplayGuard:
                 delete(WebhookSignatureRow).where(WebhookSignatureRow.seen_at < before)
             )
             return int(result.rowcount or 0)
+
+
+_REF_CHANGING: Final = ("organisation_id", "person_id", "event_key", "organiser", "updated_at")
+
+
+@functools.cache
+def _upsert_ref(insert: Callable[[type[Any]], Any]) -> Any:
+    """Built once per dialect's INSERT (``insert_for``)."""
+    statement = insert(CalendarEventRefRow)
+    return statement.on_conflict_do_update(
+        index_elements=["provider", "mailbox", "external_id"],
+        set_={name: statement.excluded[name] for name in _REF_CHANGING},
+    )

@@ -303,12 +303,15 @@ class GraphSync:
             return seen
 
     async def _organisation_api(self, link: CalendarLink) -> tuple[Organisation, GraphApi]:
-        organisation = self._organisations_known.get(link.organisation_id)
-        if organisation is None:
-            organisation = await self._organisations.by_id(link.organisation_id)
-            if organisation is None:
-                raise LookupError(f"no organisation {link.organisation_id}")
-            self._organisations_known.put(link.organisation_id, organisation)
+        organisation_id = link.organisation_id
+
+        async def load() -> Organisation:
+            found = await self._organisations.by_id(organisation_id)
+            if found is None:
+                raise LookupError(f"no organisation {organisation_id}")
+            return found
+
+        organisation = await self._organisations_known.get_or_load(organisation_id, load)
         return organisation, self._apis(organisation)
 
 

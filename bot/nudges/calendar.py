@@ -29,6 +29,13 @@ def next_working_time(moment: datetime, *, timezone: str, start: time, end: time
     return datetime.combine(day, start, tzinfo=zone).astimezone(UTC)
 
 
+def load_working_days(year: int) -> None:
+    """The days off of ``year`` and the next, looked up now (at a process's start) instead of by the first
+    decision: the holidays package imports its country module on first use, about 0.14 s."""
+    _days_off(year)
+    _days_off(year + 1)
+
+
 def _next_working_day(day: date) -> date:
     day += timedelta(days=1)
     while not is_working_day(day):
