@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from bot.domain.delivery import OutboxKind
-from bot.domain.nudges import Decision, NudgeRecord, NudgeStatus, Trigger
+from bot.domain.nudges import NudgeRecord, NudgeStatus, Trigger
 from bot.domain.organisations import Organisation
 from bot.nudges.batches import give_way
 from bot.nudges.decide import HISTORY_DAYS, NudgeDecider, Plan, pause_message
@@ -128,9 +128,10 @@ class Decisions:
             ]
             for plans in planned
         ]
-        for record in (record for per_ask in records for record in per_ask):
-            if record.decision is Decision.SEND:
-                self._on_enqueued()
+        # Only for a message due now: one deferred to working hours is found by the dispatcher's own
+        # regular look when it is due, and a wake for it would cost an empty pass over the outbox.
+        if any(plan.delivery is not None and plan.delivery.due_at <= now for plan, _state in flat):
+            self._on_enqueued()
         return records
 
 

@@ -222,3 +222,35 @@ async def test_an_event_outside_working_hours_is_deferred_to_the_next_working_mo
     assert [d.reason for d in result.decisions] == [Reason.DEFERRED_TO_WORKING_HOURS]
     rows = await _outbox(services)
     assert rows[0].next_attempt_at == datetime(2026, 1, 12, 7, 0, tzinfo=UTC)  # Monday 08:00 in Stockholm
+
+
+@pytest.mark.parametrize(
+    ("now", "reason", "wakes"),
+    [
+        pytest.param(datetime(2026, 1, 8, 8, 0, tzinfo=UTC), Reason.SEND_NOW, 1, id="working-hours"),
+        pytest.param(
+            datetime(2026, 1, 10, 10, 0, tzinfo=UTC), Reason.DEFERRED_TO_WORKING_HOURS, 0, id="saturday"
+        ),
+    ],
+)
+async def test_the_dispatcher_is_woken_for_a_nudge_due_now_and_not_for_one_due_on_monday(
+    services: Services,
+    sample_org: Organisation,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    now: datetime,
+    reason: Reason,
+    wakes: int,
+) -> None:
+    assert services.dispatcher is not None
+    woken: list[None] = []
+    monkeypatch.setattr(services.dispatcher, "wake", lambda: woken.append(None))
+    clock.set(now)
+    umea = await _someone_in(services, sample_org, "Umeå")
+
+    result = await services.nudge_service.meeting_changed(
+        sample_org.id, parse_calendar_event(_event(umea, [STOCKHOLM]))
+    )
+
+    assert [(d.decision, d.reason) for d in result.decisions] == [(Decision.SEND, reason)]
+    assert len(woken) == wakes
