@@ -148,6 +148,27 @@ class GraphSync:
         except NotFoundError:
             return None
 
+    async def fetch_many(
+        self, wanted: Sequence[tuple[CalendarLink, str]]
+    ) -> list[Mapping[str, Any] | Exception | None]:
+        """Several events at once (JSON batches, per organisation's Graph client); for each, as ``fetch``
+        answers: the event, or None when it is gone, or else the error that kept it."""
+        results: list[Mapping[str, Any] | Exception | None] = [None] * len(wanted)
+        by_organisation: defaultdict[int, list[int]] = defaultdict(list)
+        for n, (link, _event_id) in enumerate(wanted):
+            by_organisation[link.organisation_id].append(n)
+        for indexes in by_organisation.values():
+            try:
+                _, api = await self._organisation_api(wanted[indexes[0]][0])
+                answers: Sequence[Mapping[str, Any] | Exception] = await api.get_events(
+                    [(wanted[n][0].mailbox, wanted[n][1]) for n in indexes], GRAPH_SELECT
+                )
+            except Exception as error:  # no client for the organisation: each of its events waits
+                answers = [error] * len(indexes)
+            for n, answer in zip(indexes, answers, strict=True):
+                results[n] = None if isinstance(answer, NotFoundError) else answer
+        return results
+
     async def event_deleted(self, link: CalendarLink, event_id: str) -> None:
         """Deleted from the organiser's mailbox: the meeting is cancelled. From an attendee's: ignored."""
         ref = await self._links.ref(SOURCE, link.mailbox, event_id)

@@ -212,9 +212,7 @@ class GraphWorker:
     async def _changes(self, changes: list[tuple[int, CalendarLink, Mapping[str, Any]]]) -> dict[int, str]:
         """Fetched together, references saved together, evaluated together."""
         outcomes: dict[int, str] = {}
-        fetched = await asyncio.gather(
-            *(self._fetch(link, item) for _, link, item in changes), return_exceptions=True
-        )
+        fetched = await self._fetch_all(changes)
         ready: list[tuple[int, CalendarLink, GraphEvent | str]] = []
         for (entry_id, link, _), result in zip(changes, fetched, strict=True):
             if isinstance(result, BaseException):
@@ -240,15 +238,23 @@ class GraphWorker:
                 outcomes[entry_id] = await self._evaluate(entry_id, link, change)
         return outcomes
 
-    async def _fetch(self, link: CalendarLink, item: Mapping[str, Any]) -> Mapping[str, Any] | str | None:
-        """The event's current state; its id when it is deleted or gone; None when there is nothing to do."""
-        event_id = event_id_of(item)
-        if not event_id:
-            return None
-        if item.get("changeType") == "deleted":
-            return event_id
-        data = await self._sync.fetch(link, event_id)
-        return event_id if data is None else data
+    async def _fetch_all(
+        self, changes: Sequence[tuple[int, CalendarLink, Mapping[str, Any]]]
+    ) -> list[Mapping[str, Any] | str | BaseException | None]:
+        """For each change: the event's current state; its id when it is deleted or gone; the error that
+        kept it; None when there is nothing to do. The events still there are fetched together."""
+        results: list[Mapping[str, Any] | str | BaseException | None] = [None] * len(changes)
+        wanted: list[tuple[int, CalendarLink, str]] = []
+        for n, (_entry_id, link, item) in enumerate(changes):
+            event_id = event_id_of(item)
+            if event_id and item.get("changeType") == "deleted":
+                results[n] = event_id
+            elif event_id:
+                wanted.append((n, link, event_id))
+        fetched = await self._sync.fetch_many([(link, event_id) for _, link, event_id in wanted])
+        for (n, _link, event_id), data in zip(wanted, fetched, strict=True):
+            results[n] = event_id if data is None else data
+        return results
 
     async def _evaluate(self, entry_id: int, link: CalendarLink, event: GraphEvent | str) -> str:
         try:

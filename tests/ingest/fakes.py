@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import jwt
 from aiohttp import web
+from yarl import URL
 
 PAYLOADS = Path(__file__).resolve().parent.parent / "payloads"
 
@@ -82,6 +84,7 @@ class FakeGraph:
                 web.patch("/v1.0/subscriptions/{id}", self._renew),
                 web.delete("/v1.0/subscriptions/{id}", self._unsubscribe),
                 web.get("/v1.0/users/{user}/events/{id}", self._event),
+                web.post("/v1.0/$batch", self._batch),
                 web.patch("/v1.0/users/{user}/events/{id}", self._patch_event),
                 web.get("/v1.0/users/{user}/calendarView/delta", self._delta),
                 web.get("/v1.0/users", self._users),
@@ -137,15 +140,38 @@ class FakeGraph:
 
     async def _event(self, request: web.Request) -> web.Response:
         self._authorised(request)
-        if self.failures:
-            return web.json_response({"error": {"code": "ServiceUnavailable"}}, status=self.failures.pop(0))
-        event = self.events.get((request.match_info["user"].lower(), request.match_info["id"]))
-        if event is None:
-            return web.json_response({"error": {"code": "ErrorItemNotFound"}}, status=404)
-        selected = request.query.get("$select", "").split(",")
-        return web.json_response(
-            {k: v for k, v in event.items() if k in selected or k.startswith("@") or k == "id"}
+        status, body = self._event_answer(
+            request.match_info["user"], request.match_info["id"], request.query.get("$select", "")
         )
+        return web.json_response(body, status=status)
+
+    async def _batch(self, request: web.Request) -> web.Response:
+        """JSON batching as Graph documents it: up to 20 requests, each answered on its own (id, status,
+        headers, body); each is recorded as if it had come alone."""
+        self._authorised(request)
+        requests = (await request.json())["requests"]
+        if len(requests) > 20:
+            return web.json_response({"error": {"code": "BadRequest"}}, status=400)
+        responses = []
+        for item in requests:
+            url = URL(item["url"])
+            _, users, user, events, event_id = url.raw_path.split("/")
+            assert (users, events, item["method"]) == ("users", "events", "GET")
+            assert item["headers"]["Prefer"].startswith('outlook.timezone="UTC"')
+            self.requests.append(("GET", f"/v1.0{url.path}", dict(url.query)))
+            status, body = self._event_answer(unquote(user), unquote(event_id), url.query.get("$select", ""))
+            headers = {"Content-Type": "application/json"} | ({"Retry-After": "10"} if status == 429 else {})
+            responses.append({"id": item["id"], "status": status, "headers": headers, "body": body})
+        return web.json_response({"responses": responses[::-1]})  # Graph keeps no order either
+
+    def _event_answer(self, user: str, event_id: str, select: str) -> tuple[int, dict[str, Any]]:
+        if self.failures:
+            return self.failures.pop(0), {"error": {"code": "ServiceUnavailable"}}
+        event = self.events.get((user.lower(), event_id))
+        if event is None:
+            return 404, {"error": {"code": "ErrorItemNotFound"}}
+        selected = select.split(",")
+        return 200, {k: v for k, v in event.items() if k in selected or k.startswith("@") or k == "id"}
 
     async def _patch_event(self, request: web.Request) -> web.Response:
         self._authorised(request)

@@ -356,3 +356,30 @@ async def test_an_empty_directory_changes_nobody(services: Services, fake_graph:
     organisation = await services.organisations.by_slug(SAMPLE)
     assert organisation is not None
     assert len(await services.people.list(organisation.id)) == 61
+
+
+async def test_notifications_that_come_together_are_fetched_in_one_json_batch_each_answered_alone(
+    client: TestClient, services: Services, fake_graph: FakeGraph, clock: FakeClock
+) -> None:
+    _, links = await _setup(services, STOCKHOLM)
+    ids = ["AAMkBusy=", "AAMkThere=", "AAMkGone="]
+    for event_id in ids[:2]:
+        fake_graph.put_event(STOCKHOLM, _event(online=False, id=event_id, iCalUId=f"uid-{event_id}"))
+    fake_graph.failures = [503]  # the batch's first request: Graph could not answer that one
+    items = [json.loads(_notification(links[STOCKHOLM], e, etag='W/"1"'))["value"][0] for e in ids]
+
+    status, _ = await _post(client, "/webhooks/graph", body_of({"value": items}))
+    await services.ingest.work.drain()
+
+    assert status == 202
+    asked = [(method, path) for method, path, _ in fake_graph.requests if "/events/" in path or "$" in path]
+    one_by_one = [("GET", f"/v1.0/users/{STOCKHOLM}/events/{e}") for e in ids]
+    assert asked == [("POST", "/v1.0/$batch"), *one_by_one]  # one call, then its requests as Graph runs them
+    assert [row.key for row in await outbox(services)] == ["meeting:graph:uid-AAMkThere="]
+
+    clock.advance(seconds=RETRY_AFTER.total_seconds())  # the one Graph could not answer, again
+    assert await resume_notifications(services) == "1 notifications resumed"
+    await services.ingest.work.drain()
+
+    keys = {row.key for row in await outbox(services)}
+    assert keys == {"meeting:graph:uid-AAMkThere=", "meeting:graph:uid-AAMkBusy="}

@@ -7,21 +7,24 @@ from the environment); without it, MICROSOFT_APP_ID / MICROSOFT_APP_PASSWORD / M
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
 
-from bot.adapters.calendars.http import HttpClient
+from bot.adapters.calendars.http import Answer, HttpClient, error_of
 from bot.adapters.calendars.tokens import ClientCredentials
 from bot.domain.organisations import Organisation
-from bot.ingest.ports import JsonObject, NotConfigured
+from bot.ingest.ports import JsonObject, NotConfigured, ProviderError
 from bot.ports import Clock
 from bot.settings import Settings
 
 # Times in UTC, so no Windows zone names need mapping; never the body, even where a field would bring it.
 _PREFER = 'outlook.timezone="UTC", outlook.body-content-type="text"'
+# Graph takes at most 20 requests in one JSON batch (POST /$batch).
+BATCH_LIMIT: Final = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,40 @@ class GraphHttpApi:
         path = f"/users/{quote(user)}/events/{quote(event_id, safe='')}"
         return await self._call("GET", path, params={"$select": ",".join(select)})
 
+    async def get_events(
+        self, wanted: Sequence[tuple[str, str]], select: Sequence[str]
+    ) -> list[JsonObject | ProviderError]:
+        """Events of any mailboxes in JSON batches of up to 20: one HTTP call for each batch instead of one
+        per event (Graph's throttling counts calls, and each costs a round trip). Each event has its own
+        answer: the event, or the error its status means (404 NotFoundError; 429 and 5xx ProviderError, to
+        be tried again). A batch that fails as a whole fails each of its events."""
+        query = f"$select={','.join(select)}"
+        results: list[JsonObject | ProviderError] = []
+        for start in range(0, len(wanted), BATCH_LIMIT):
+            chunk = wanted[start : start + BATCH_LIMIT]
+            requests = [
+                {
+                    "id": str(n),
+                    "method": "GET",
+                    "url": f"/users/{quote(user)}/events/{quote(event_id, safe='')}?{query}",
+                    "headers": {"Prefer": _PREFER},
+                }
+                for n, (user, event_id) in enumerate(chunk)
+            ]
+            try:
+                answer = await self._call("POST", "/$batch", body={"requests": requests})
+            except ProviderError as error:
+                results += [error] * len(chunk)
+                continue
+            responses = answer.get("responses")
+            by_id = {
+                str(item.get("id")): item
+                for item in (responses if isinstance(responses, list) else [])
+                if isinstance(item, Mapping)
+            }
+            results += [_batched(by_id.get(str(n))) for n in range(len(chunk))]
+        return results
+
     async def delta_page(self, url_or_path: str, params: Mapping[str, str] | None) -> JsonObject:
         return await self._call("GET", url_or_path, params=params)
 
@@ -95,6 +132,22 @@ class GraphHttpApi:
 
     async def update_event(self, user: str, event_id: str, body: JsonObject) -> None:
         await self._call("PATCH", f"/users/{quote(user)}/events/{quote(event_id, safe='')}", body=body)
+
+
+def _batched(response: Mapping[str, Any] | None) -> JsonObject | ProviderError:
+    """One answer of a JSON batch, read as the same request alone would have been."""
+    if response is None:
+        return ProviderError(0, "GET got no answer in its batch")
+    status, body = response.get("status"), response.get("body")
+    if not isinstance(status, int):
+        return ProviderError(0, "GET got an answer without a status in its batch")
+    if 200 <= status < 300 and isinstance(body, dict):
+        return body
+    if 200 <= status < 300:
+        return ProviderError(status, "the answer is not a JSON object")
+    headers = response.get("headers")
+    raw = json.dumps(body).encode() if body is not None else b""
+    return error_of("GET", Answer(status, headers if isinstance(headers, Mapping) else {}, raw))
 
 
 class GraphApis:

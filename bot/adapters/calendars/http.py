@@ -72,7 +72,7 @@ class HttpClient:
             raise ProviderError(0, f"{method} failed: {type(error).__name__}") from None
         if 200 <= answer.status < 300 or answer.status in ok:
             return answer
-        raise _error(method, answer)
+        raise error_of(method, answer)
 
     async def close(self) -> None:
         if self._session is not None:
@@ -80,7 +80,7 @@ class HttpClient:
             self._session = None
 
 
-def _error(method: str, answer: Answer) -> ProviderError:
+def error_of(method: str, answer: Answer) -> ProviderError:
     """The provider's error code only: its message may quote what was sent (names, subjects)."""
     code = ""
     try:
