@@ -86,6 +86,8 @@ class Settings:
     scheduler_enabled: bool = True
     # Graph notifications a web process accepts are worked off by `remm-bot worker` processes instead.
     ingest_in_workers: bool = False
+    # How much lower than the web processes' a `remm-bot worker` runs (nice); 0: as it was started.
+    worker_niceness: int = 10
     timezone: str = "Europe/Stockholm"
     default_locale: str = "sv"
     log_level: str = "INFO"
@@ -116,6 +118,7 @@ class Settings:
             webhook_secret=Secret(read.text("WEBHOOK_SECRET", "")),
             scheduler_enabled=read.boolean("SCHEDULER_ENABLED", True),
             ingest_in_workers=read.boolean("INGEST_IN_WORKERS", False),
+            worker_niceness=read.integer("WORKER_NICENESS", 10, low=0, high=19),
             timezone=read.timezone("TIMEZONE", "Europe/Stockholm"),
             default_locale=read.choice("DEFAULT_LOCALE", "sv", {"sv", "en"}),
             log_level=read.choice("LOG_LEVEL", "INFO", _LOG_LEVELS, upper=True),

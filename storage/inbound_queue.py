@@ -114,12 +114,7 @@ class SqlInboundQueue:
         """Record (source, delivery id, payload) entries; the new row id per (source, delivery id). Ids seen
         before, in an earlier batch or in this one, are left out."""
         unique = {(source, delivery_id): payload for source, delivery_id, payload in entries}
-        rows = [
-            {"source": source, "delivery_id": delivery_id, "state": "received", "payload": payload}
-            | {"received_at": now}
-            for (source, delivery_id), payload in unique.items()
-        ]
-        if not rows:
+        if not unique:
             return {}
         if self._writer is not None:
             # One prepared statement whatever the number of rows: SQLAlchemy compiled a multi-row INSERT
@@ -128,6 +123,11 @@ class SqlInboundQueue:
             payloads = [json.dumps(payload) for payload in unique.values()]
             found = await self._writer.fetch(_RECORD_PG, sources, deliveries, payloads, now)
             return {(row[1], row[2]): row[0] for row in found}
+        rows = [
+            {"source": source, "delivery_id": delivery_id, "state": "received", "payload": payload}
+            | {"received_at": now}
+            for (source, delivery_id), payload in unique.items()
+        ]
         returned = await self._run(None, self._insert, rows)
         return {(row.source, row.delivery_id): row.id for row in returned}
 

@@ -38,6 +38,8 @@ def test_database_urls_are_normalised_to_async_drivers(given: str, expected: str
         ({"SCHEDULER_ENABLED": "maybe"}, "SCHEDULER_ENABLED"),
         ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
         ({"DEFAULT_LOCALE": "de"}, "DEFAULT_LOCALE"),
+        ({"WORKER_NICENESS": "20"}, "WORKER_NICENESS"),
+        ({"WORKER_NICENESS": "-5"}, "WORKER_NICENESS"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
         ({"PUBLIC_URL": "bot.example.se"}, "PUBLIC_URL"),

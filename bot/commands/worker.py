@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator
 
@@ -18,7 +19,18 @@ log = logging.getLogger(__name__)
 
 def worker_command() -> None:
     """Deliver the outbox and run the scheduler when this worker leads (any number may run)."""
-    run(with_services(load_settings(), _work))
+    settings = load_settings()
+    yield_to_web_processes(settings.worker_niceness)
+    run(with_services(settings, _work))
+
+
+def yield_to_web_processes(niceness: int) -> int:
+    """Lower this process's CPU priority by ``niceness`` (WORKER_NICENESS); returns the priority now.
+
+    A web process must answer within the platforms' deadlines (Slack 3 s, Graph's notifications at once);
+    a worker's work (nudges, deliveries, jobs) can wait a moment. Where both share a machine, the kernel
+    then gives the web processes the CPU first. Where a worker runs alone, this changes nothing."""
+    return os.nice(niceness)
 
 
 async def _work(services: Services) -> None:
