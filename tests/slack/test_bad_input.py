@@ -14,6 +14,7 @@ JSON = "application/json"
 MALFORMED = [
     pytest.param('{"type": "event_callback", "event": ', JSON, id="broken-json"),
     pytest.param("[1, 2, 3]", JSON, id="not-an-object"),
+    pytest.param("[" * 100_000, JSON, id="nested-past-the-parser"),
     pytest.param("payload=%7Bnot-json", FORM, id="broken-payload-field"),
     pytest.param(json.dumps({"type": "something_else"}), JSON, id="unknown-type"),
     pytest.param(json.dumps({"type": "event_callback", "event_id": "Ev1"}), JSON, id="no-event"),

@@ -206,7 +206,7 @@ def handled_event_id(raw: str, content_type: str) -> str | None:
         return None
     try:
         body = check_body(json.loads(raw))
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON (or nested past the parser's depth)
         raise JsonHttpError(400, "bad_request", "the body is not valid JSON or form data") from None
     if body.get("type") != "event_callback" or not EVENTS.match(body["event"]["type"]):
         return None
