@@ -16,6 +16,7 @@ MALFORMED = [
     pytest.param("[1, 2, 3]", JSON, id="not-an-object"),
     pytest.param("[" * 100_000, JSON, id="nested-past-the-parser"),
     pytest.param("payload=%7Bnot-json", FORM, id="broken-payload-field"),
+    pytest.param("payload=" + "%5B" * 100_000, FORM, id="payload-nested-past-the-parser"),
     pytest.param(json.dumps({"type": "something_else"}), JSON, id="unknown-type"),
     pytest.param(json.dumps({"type": "event_callback", "event_id": "Ev1"}), JSON, id="no-event"),
     pytest.param(

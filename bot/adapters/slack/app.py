@@ -218,7 +218,7 @@ def bolt_request(raw: str, request: web.Request) -> AsyncBoltRequest:
     not a Slack request we understand is a 400. One parse per request, bolt's, instead of two."""
     try:
         bolt = AsyncBoltRequest(body=raw, query=request.query_string, headers=request.headers)  # type: ignore[arg-type]
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
         # Not JSON or form data, or JSON that is not an object (bolt reads it as one while it parses).
         raise JsonHttpError(400, "bad_request", "the body is not valid JSON or form data") from None
     check_body(bolt.body)
