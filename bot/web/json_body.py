@@ -14,7 +14,7 @@ async def read_object(request: web.Request) -> dict[str, Any]:
     raw = await request.read()
     try:
         data = json.loads(raw.decode("utf-8")) if raw else None
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise JsonHttpError(400, "invalid_json", "the body is not valid UTF-8 JSON") from None
     if not isinstance(data, dict):
         raise JsonHttpError(400, "invalid_json", "the body must be a JSON object")

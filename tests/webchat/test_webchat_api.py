@@ -146,6 +146,7 @@ async def test_the_monthly_summary_is_turned_on_and_off_from_the_settings_card(c
         (b'{"text": "   ", "client_id": "12345678"}', 400, "invalid_field"),
         (b'{"text": "hej", "client_id": "../../etc"}', 400, "invalid_field"),
         (b"\xff\xfe", 400, "invalid_json"),
+        (b"[" * 100_000, 400, "invalid_json"),
     ],
 )
 async def test_malformed_requests_get_a_json_4xx_that_names_the_problem(
