@@ -30,11 +30,13 @@ from bot.ingest.ports import Claimed
 from storage.database import DRIVER_UNAVAILABLE, Database, DatabaseUnavailable
 from storage.tables import InboundRow
 
+# In key order, so that batches with keys in common (another process's) wait for each other in one order
+# instead of deadlocking (storage/slack_inbound.py says how).
 _RECORD_PG = (
     "INSERT INTO inbound (source, delivery_id, state, payload, received_at) "
     "SELECT u.source, u.delivery_id, 'received', CAST(u.payload AS json), $4 "
     "FROM unnest($1::text[], $2::text[], $3::text[]) AS u(source, delivery_id, payload) "
-    "ON CONFLICT DO NOTHING RETURNING id, source, delivery_id"
+    "ORDER BY u.source, u.delivery_id ON CONFLICT DO NOTHING RETURNING id, source, delivery_id"
 )
 
 

@@ -25,11 +25,14 @@ from storage.tables import InboundRow
 CHECKPOINT_EVERY: Final = 100  # batches between the SQLite inbound writer's own WAL checkpoints
 Payload = str | dict[str, Any]  # the request's JSON as received (text), or already parsed
 
-# One statement, one round trip, committed on its own: a batch needs no BEGIN and COMMIT around it.
+# One statement, one round trip, committed on its own: a batch needs no BEGIN and COMMIT around it. Rows
+# go in in delivery-id order: two batches with ids in common (a retry that reached another writer, or
+# another process) then wait for each other in one order, where in any order each could hold a key the
+# other waits for, and PostgreSQL would end one of them as a deadlock.
 _PG_INSERT: Final = (
     "INSERT INTO inbound (source, delivery_id, state, payload, received_at) "
     "SELECT $1, d, 'received', CAST(p AS json), $2 FROM unnest($3::text[], $4::text[]) AS u(d, p) "
-    "ON CONFLICT DO NOTHING RETURNING id, delivery_id"
+    "ORDER BY d ON CONFLICT DO NOTHING RETURNING id, delivery_id"
 )
 _PG_FINISH: Final = (
     "UPDATE inbound SET state = 'done', payload = NULL, done_at = $1 WHERE id = ANY($2::integer[])"

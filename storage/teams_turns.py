@@ -232,7 +232,9 @@ class SqlTeamsTurns:
                     "payload": payload,
                     "received_at": now,
                 }
-                for key, payload, now in batch.begins
+                # In key order: batches with keys in common (a resend at another writer or process) then
+                # wait for each other in one order instead of deadlocking (storage/slack_inbound.py).
+                for key, payload, now in sorted(batch.begins, key=lambda begin: begin[0])
             ]
             batch.entry_ids = {row.delivery_id: row.id for row in connection.execute(self._insert, rows)}
         if batch.person_ids:

@@ -66,6 +66,8 @@ class FakeGraph:
     page_size: int = 50
     # Statuses to answer event fetches with, in order, before answering normally (an outage).
     failures: list[int] = field(default_factory=list)
+    # The same for one event id alone.
+    failures_for: dict[str, list[int]] = field(default_factory=dict)
 
     def put_event(self, mailbox: str, event: dict[str, Any]) -> None:
         self.events[(mailbox.lower(), event["id"])] = event
@@ -165,8 +167,9 @@ class FakeGraph:
         return web.json_response({"responses": responses[::-1]})  # Graph keeps no order either
 
     def _event_answer(self, user: str, event_id: str, select: str) -> tuple[int, dict[str, Any]]:
-        if self.failures:
-            return self.failures.pop(0), {"error": {"code": "ServiceUnavailable"}}
+        failures = self.failures_for.get(event_id) or self.failures
+        if failures:
+            return failures.pop(0), {"error": {"code": "ServiceUnavailable"}}
         event = self.events.get((user.lower(), event_id))
         if event is None:
             return 404, {"error": {"code": "ErrorItemNotFound"}}

@@ -26,6 +26,25 @@ async def _claim(queue: SqlInboundQueue, at: datetime, limit: int = 100) -> list
     return [entry.id for entry in claimed]
 
 
+async def test_the_same_notifications_at_two_processes_in_any_order_are_recorded_once_each(
+    database: Database,
+) -> None:
+    """Graph may resend to any web process: batches with keys in common, in opposite orders, are all
+    written (none ends as a deadlock, which would answer Graph 500) and each is new at one of them."""
+    here, there = SqlInboundQueue(database), SqlInboundQueue(database)
+    try:
+        for round_number in range(30):
+            keys = [("graph", f"r{round_number:02d}-{n:03d}") for n in range(40)]
+            first, second = await asyncio.gather(
+                here.begin_many([(*key, {}) for key in keys], now=T),
+                there.begin_many([(*key, {}) for key in reversed(keys)], now=T),
+            )
+            assert sorted([*first, *second]) == keys
+    finally:
+        await here.close()
+        await there.close()
+
+
 async def test_a_delivery_recorded_again_is_not_recorded_twice(database: Database) -> None:
     queue = SqlInboundQueue(database)
     try:

@@ -35,6 +35,26 @@ async def test_two_batches_at_once_with_the_same_event_make_one_row(
     assert next(row.payload for row in rows if row.delivery_id == body["event_id"]) == body
 
 
+async def test_retries_reaching_two_processes_in_any_order_are_each_recorded_once_and_never_refused(
+    database: Database, clock: FakeClock
+) -> None:
+    """Two writers (two processes) each get a batch of the same events, in opposite orders, many times
+    over: every batch is written (none ends as a deadlock, which would answer Slack 500), and each event
+    is new at exactly one of them."""
+    here, there = SqlSlackInbound(database), SqlSlackInbound(database)
+    try:
+        for round_number in range(30):
+            ids = [f"Ev{round_number:02d}{n:03d}" for n in range(40)]
+            batches = [(i, "{}") for i in ids], [(i, "{}") for i in reversed(ids)]
+            first, second = await asyncio.gather(
+                here.begin_many(batches[0], now=clock.now()), there.begin_many(batches[1], now=clock.now())
+            )
+            assert sorted([*first, *second]) == ids
+    finally:
+        await here.close()
+        await there.close()
+
+
 async def test_a_held_sqlite_write_lock_is_waited_for_off_the_event_loop(
     sqlite_database: Database, clock: FakeClock
 ) -> None:
