@@ -239,7 +239,7 @@ async def kill_mid_delivery(
     process = start_worker(env, log)
     try:
         await until(lambda: _reached(platforms), process, log, seconds=WAIT_SECONDS)
-        await until(lambda: _sending(database), process, log, seconds=WAIT_SECONDS)
+        await until(lambda: _frozen_while_sending(process, database), process, log, seconds=WAIT_SECONDS)
     finally:
         process.send_signal(signal.SIGKILL)
         await asyncio.to_thread(process.wait, 10)
@@ -271,8 +271,14 @@ async def _reached(platforms: Platforms) -> bool:
     return platforms.sent() >= KILL_AFTER
 
 
-async def _sending(database: Database) -> bool:
-    return sum((await _in_flight(database)).values()) > 0
+async def _frozen_while_sending(process: subprocess.Popen[bytes], database: Database) -> bool:
+    """The process stopped (SIGSTOP) at a moment it has rows in ``sending``; let go again otherwise. A
+    running process could finish its batch between a look and the kill, leaving nothing in flight."""
+    process.send_signal(signal.SIGSTOP)
+    if sum((await _in_flight(database)).values()) > 0:
+        return True  # stopped until the kill
+    process.send_signal(signal.SIGCONT)
+    return False
 
 
 async def _in_flight(database: Database) -> dict[str, int]:
