@@ -7,14 +7,13 @@ from the environment); without it, MICROSOFT_APP_ID / MICROSOFT_APP_PASSWORD / M
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 from urllib.parse import quote
 
-from bot.adapters.calendars.http import Answer, HttpClient, error_of
+from bot.adapters.calendars.http import HttpClient, error_for
 from bot.adapters.calendars.tokens import ClientCredentials
 from bot.domain.organisations import Organisation
 from bot.ingest.ports import JsonObject, NotConfigured, ProviderError
@@ -87,8 +86,7 @@ class GraphHttpApi:
         await self._call("DELETE", f"/subscriptions/{quote(subscription_id)}")
 
     async def get_event(self, user: str, event_id: str, select: Sequence[str]) -> JsonObject:
-        path = f"/users/{quote(user)}/events/{quote(event_id, safe='')}"
-        return await self._call("GET", path, params={"$select": ",".join(select)})
+        return await self._call("GET", _event_path(user, event_id), params={"$select": ",".join(select)})
 
     async def get_events(
         self, wanted: Sequence[tuple[str, str]], select: Sequence[str]
@@ -105,7 +103,7 @@ class GraphHttpApi:
                 {
                     "id": str(n),
                     "method": "GET",
-                    "url": f"/users/{quote(user)}/events/{quote(event_id, safe='')}?{query}",
+                    "url": f"{_event_path(user, event_id)}?{query}",
                     "headers": {"Prefer": _PREFER},
                 }
                 for n, (user, event_id) in enumerate(chunk)
@@ -131,7 +129,12 @@ class GraphHttpApi:
         return await self._call("GET", url_or_path, params=params)
 
     async def update_event(self, user: str, event_id: str, body: JsonObject) -> None:
-        await self._call("PATCH", f"/users/{quote(user)}/events/{quote(event_id, safe='')}", body=body)
+        await self._call("PATCH", _event_path(user, event_id), body=body)
+
+
+def _event_path(user: str, event_id: str) -> str:
+    """An event in a mailbox; Graph's event ids may hold "/" and "=", so every character is escaped."""
+    return f"/users/{quote(user)}/events/{quote(event_id, safe='')}"
 
 
 def _batched(response: Mapping[str, Any] | None) -> JsonObject | ProviderError:
@@ -145,9 +148,7 @@ def _batched(response: Mapping[str, Any] | None) -> JsonObject | ProviderError:
         return body
     if 200 <= status < 300:
         return ProviderError(status, "the answer is not a JSON object")
-    headers = response.get("headers")
-    raw = json.dumps(body).encode() if body is not None else b""
-    return error_of("GET", Answer(status, headers if isinstance(headers, Mapping) else {}, raw))
+    return error_for("GET", status, body)
 
 
 class GraphApis:

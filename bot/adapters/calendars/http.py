@@ -82,20 +82,22 @@ class HttpClient:
 
 def error_of(method: str, answer: Answer) -> ProviderError:
     """The provider's error code only: its message may quote what was sent (names, subjects)."""
-    code = ""
     try:
         data = json.loads(answer.body) if answer.body else {}
-        error = data.get("error") if isinstance(data, dict) else None
-        code = (
-            str(error.get("code") or error.get("status") or "")
-            if isinstance(error, dict)
-            else str(error or "")
-        )
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        pass
-    message = f"{method} answered {answer.status} {code[:80]}".strip()
-    if answer.status == 404:
+        data = {}
+    return error_for(method, answer.status, data)
+
+
+def error_for(method: str, status: int, data: Any) -> ProviderError:
+    """The error a status means, named by the code in an already parsed error body (``error_of``)."""
+    error = data.get("error") if isinstance(data, dict) else None
+    code = (
+        str(error.get("code") or error.get("status") or "") if isinstance(error, dict) else str(error or "")
+    )
+    message = f"{method} answered {status} {code[:80]}".strip()
+    if status == 404:
         return NotFoundError(404, message)
-    if answer.status == 410:
+    if status == 410:
         return GoneError(410, message)
-    return ProviderError(answer.status, message)
+    return ProviderError(status, message)
